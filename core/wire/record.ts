@@ -1,0 +1,163 @@
+/**
+ * Record-layer framing: TLSPlaintext (RFC 8446 §5.1), DTLSPlaintext (RFC 6347 §4.1,
+ * RFC 9147 §4) and recognition of the DTLS 1.3 unified header (RFC 9147 §4, first byte
+ * `001CSLEE`), which only ever carries encrypted records.
+ *
+ * @module
+ */
+import { DecodeError } from "./decode_error.ts";
+
+/** Size of a TLS record header: type(1) version(2) length(2). */
+export const TLS_RECORD_HEADER_LENGTH = 5;
+/** Size of a DTLSPlaintext header: type(1) version(2) epoch(2) sequence_number(6) length(2). */
+export const DTLS_RECORD_HEADER_LENGTH = 13;
+/** Largest TLSPlaintext fragment (2^14, RFC 8446 §5.1). */
+export const MAX_PLAINTEXT_FRAGMENT = 16384;
+
+/** A parsed TLS record header. The fragment lies at `[fragmentStart, fragmentStart + length)`. */
+export interface TlsRecordHeader {
+  /** Content type (22 = handshake, 21 = alert, 20 = change_cipher_spec). */
+  contentType: number;
+  /** legacy_record_version. */
+  version: number;
+  /** Fragment length. */
+  length: number;
+}
+
+/**
+ * Parses a TLS record header at `offset`. Returns `undefined` when fewer than 5 bytes are
+ * available (a stream needs more data); never reads past `bytes.length`.
+ */
+export function peekTlsRecordHeader(bytes: Uint8Array, offset = 0): TlsRecordHeader | undefined {
+  if (bytes.length - offset < TLS_RECORD_HEADER_LENGTH) return undefined;
+  return {
+    contentType: bytes[offset],
+    version: (bytes[offset + 1] << 8) | bytes[offset + 2],
+    length: (bytes[offset + 3] << 8) | bytes[offset + 4],
+  };
+}
+
+/** Encodes a TLS record: header + fragment. */
+export function encodeTlsRecord(contentType: number, version: number, fragment: Uint8Array): Uint8Array {
+  if (fragment.length > 0xffff) throw new RangeError("TLS record fragment exceeds 65535 bytes");
+  const out = new Uint8Array(TLS_RECORD_HEADER_LENGTH + fragment.length);
+  out[0] = contentType;
+  out[1] = version >>> 8;
+  out[2] = version;
+  out[3] = fragment.length >>> 8;
+  out[4] = fragment.length;
+  out.set(fragment, TLS_RECORD_HEADER_LENGTH);
+  return out;
+}
+
+/** A DTLSPlaintext record inside a datagram. */
+export interface DtlsRecord {
+  /** Content type. */
+  contentType: number;
+  /** Record version (FEFF, FEFD; DTLS 1.3 plaintext records say FEFD). */
+  version: number;
+  /** Epoch (0 before any keys). */
+  epoch: number;
+  /** 48-bit record sequence number. */
+  sequence: number;
+  /** Offset of the record header in the datagram. */
+  offset: number;
+  /** Zero-copy view of the fragment. */
+  fragment: Uint8Array;
+}
+
+/**
+ * True when the byte at `offset` starts a DTLS 1.3 unified-header record (RFC 9147 §4: the top
+ * three bits are `001`). Such records are always encrypted; a stateless listener cannot read them.
+ */
+export function isDtlsUnifiedHeader(firstByte: number): boolean {
+  return (firstByte & 0xe0) === 0x20;
+}
+
+/**
+ * Parses the DTLSPlaintext record at `offset`. Throws {@link DecodeError} `truncated` when the
+ * header or the declared fragment runs past the datagram.
+ */
+export function readDtlsRecord(datagram: Uint8Array, offset = 0): DtlsRecord {
+  const n = datagram.length - offset;
+  if (n < DTLS_RECORD_HEADER_LENGTH) {
+    throw new DecodeError("truncated", "dtls_record.header", offset, `need 13 bytes, have ${n}`);
+  }
+  const b = datagram, p = offset;
+  const length = (b[p + 11] << 8) | b[p + 12];
+  if (n - DTLS_RECORD_HEADER_LENGTH < length) {
+    throw new DecodeError("truncated", "dtls_record.fragment", p + 13, `length ${length} past the datagram`);
+  }
+  return {
+    contentType: b[p],
+    version: (b[p + 1] << 8) | b[p + 2],
+    epoch: (b[p + 3] << 8) | b[p + 4],
+    sequence: ((b[p + 5] << 8) | b[p + 6]) * 0x1_0000_0000 +
+      (((b[p + 7] << 24) >>> 0) + ((b[p + 8] << 16) | (b[p + 9] << 8) | b[p + 10])),
+    offset: p,
+    fragment: b.subarray(p + 13, p + 13 + length),
+  };
+}
+
+/**
+ * Iterates every record in a datagram (RFC 6347 §4.1.1: several records may share one
+ * datagram). Stops with a {@link DecodeError} at the first malformed record; unified-header
+ * records are yielded as `{ unified: true, offset }` and end the iteration, since their length
+ * may be implicit.
+ */
+export function* dtlsRecords(
+  datagram: Uint8Array,
+): Generator<DtlsRecord | { unified: true; offset: number }, void, void> {
+  let offset = 0;
+  while (offset < datagram.length) {
+    if (isDtlsUnifiedHeader(datagram[offset])) {
+      yield { unified: true, offset };
+      return;
+    }
+    const rec = readDtlsRecord(datagram, offset);
+    yield rec;
+    offset += DTLS_RECORD_HEADER_LENGTH + rec.fragment.length;
+  }
+}
+
+/** Encodes one DTLSPlaintext record. */
+export function encodeDtlsRecord(
+  contentType: number,
+  version: number,
+  epoch: number,
+  sequence: number,
+  fragment: Uint8Array,
+): Uint8Array {
+  if (fragment.length > 0xffff) throw new RangeError("DTLS record fragment exceeds 65535 bytes");
+  const out = new Uint8Array(DTLS_RECORD_HEADER_LENGTH + fragment.length);
+  writeDtlsRecordHeader(out, 0, contentType, version, epoch, sequence, fragment.length);
+  out.set(fragment, DTLS_RECORD_HEADER_LENGTH);
+  return out;
+}
+
+/** Writes a 13-byte DTLSPlaintext header into `out` at `at`. */
+export function writeDtlsRecordHeader(
+  out: Uint8Array,
+  at: number,
+  contentType: number,
+  version: number,
+  epoch: number,
+  sequence: number,
+  length: number,
+): void {
+  const hi = Math.floor(sequence / 0x1_0000_0000);
+  const lo = sequence >>> 0;
+  out[at] = contentType;
+  out[at + 1] = version >>> 8;
+  out[at + 2] = version;
+  out[at + 3] = epoch >>> 8;
+  out[at + 4] = epoch;
+  out[at + 5] = hi >>> 8;
+  out[at + 6] = hi;
+  out[at + 7] = lo >>> 24;
+  out[at + 8] = lo >>> 16;
+  out[at + 9] = lo >>> 8;
+  out[at + 10] = lo;
+  out[at + 11] = length >>> 8;
+  out[at + 12] = length;
+}

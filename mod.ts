@@ -1,0 +1,71 @@
+/**
+ * hellogate: a stateless cookie gate in front of DTLS 1.0/1.2/1.3 and TLS 1.3 handshakes.
+ *
+ * A listener consumes bytes and returns one {@link Outcome}: send a HelloVerifyRequest or
+ * HelloRetryRequest, `accepted` (the peer proved its address; everything the handshake needs to
+ * continue is attached), `need-more-data`, or `dropped` with a typed reason. Nothing is allocated
+ * for a peer until its cookie verifies.
+ *
+ * @example
+ * ```ts
+ * import { parseClientHello, groupName } from "@hellogate/hellogate";
+ * declare const body: Uint8Array;
+ * const ch = parseClientHello(body, { dtls: false });
+ * console.log(ch.supportedGroups?.map(groupName));
+ * ```
+ *
+ * @module
+ */
+export { DecodeError, type DecodeErrorReason } from "./core/wire/decode_error.ts";
+export { Reader } from "./core/wire/reader.ts";
+export { Writer } from "./core/wire/writer.ts";
+export {
+  dtlsRecords,
+  type DtlsRecord,
+  encodeDtlsRecord,
+  encodeTlsRecord,
+  isDtlsUnifiedHeader,
+  peekTlsRecordHeader,
+  readDtlsRecord,
+  type TlsRecordHeader,
+} from "./core/wire/record.ts";
+export {
+  type DtlsHandshakeFragment,
+  encodeDtlsHandshake,
+  encodeTlsHandshake,
+  readDtlsHandshakeFragment,
+} from "./core/wire/handshake_header.ts";
+export { isGrease, ProtocolVersion, type ProtocolName, versionName } from "./core/constants/versions.ts";
+export { CipherSuite, cipherSuiteName, type HashName, tls13SuiteHash } from "./core/constants/cipher_suites.ts";
+export { clientShareLength, groupName, NamedGroup } from "./core/constants/groups.ts";
+export { ExtensionType, extensionName } from "./core/constants/extensions.ts";
+export { AlertDescription, alertName, type AlertName, ContentType, HandshakeType } from "./core/constants/protocol.ts";
+export {
+  type ClientHello,
+  type ClientHelloOffsets,
+  findExtension,
+  parseClientHello,
+  type ParseClientHelloOptions,
+  type RawExtension,
+} from "./core/messages/client_hello.ts";
+export type {
+  DecodedExtensions,
+  KeyShareEntry,
+  PreSharedKeyOffer,
+  PskIdentity,
+  UseSrtp,
+} from "./core/messages/client_hello_extensions.ts";
+export {
+  type ClientHelloFields,
+  encodeAlpn,
+  encodeClientHello,
+  encodeCookieExtension,
+  encodeKeyShareClient,
+  encodeServerName,
+  encodeSupportedVersionsClient,
+  encodeU16List,
+  encodeU8Vector,
+  type ExtensionToEncode,
+} from "./core/messages/client_hello_encoder.ts";
+export { formatPeer, normalizePeer, type PeerAddress, parsePeer, UNSPECIFIED_PEER } from "./core/peer.ts";
+export type * from "./core/outcome.ts";
