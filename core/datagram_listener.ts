@@ -1,0 +1,492 @@
+/**
+ * DatagramListener: the stateless DTLS listener (what OpenSSL's `DTLSv1_listen()` does, done
+ * better). One call per datagram, one {@link Outcome} back, nothing kept per peer unless a
+ * fragmented ClientHello needs reassembly (then only inside the bounded {@link ReassemblyBudget}).
+ *
+ * Per datagram, in order (the first eight are DTLSv1_listen's checks, in its order):
+ *
+ * 1. at least 13 bytes (a DTLSPlaintext header)                           → `too-short`
+ * 2. content type handshake(22); a DTLS 1.3 unified header (`001xxxxx`) is
+ *    reported separately since it is an encrypted record                  → `not-handshake` / `encrypted-record`
+ * 3. record version major byte 0xFE (the minor byte is not checked)       → `bad-record-version`
+ * 4. the record fits in the datagram (later records are kept as remainder) → `bad-record-length`
+ * 5. epoch 0                                                              → `bad-epoch`
+ * 6. the record holds exactly one handshake fragment header               → `bad-handshake-fragment`
+ * 7. message type ClientHello                                             → `not-client-hello`
+ * 8. message_seq ≤ 1 (CH1 is 0, CH2 after HVR/HRR is 1)                   → `bad-message-seq`
+ * 9. fragment_offset + fragment_length ≤ length                           → `bad-fragment`
+ * 10. length ≤ `maxClientHelloBytes` (DTLSv1_listen has no such check)    → `message-too-large`
+ * 11. the whole body decodes (DTLSv1_listen reads only the fields up to the
+ *     cookie; we decode everything so the continuation gets a checked CH)  → `malformed-client-hello`
+ * 12. a version we enable                                                 → `unsupported-version`
+ *
+ * Then DTLS 1.0/1.2: no cookie or an invalid one → HelloVerifyRequest (RFC 6347 §4.2.1: an invalid
+ * cookie is treated like none); a valid one → `accepted`. DTLS 1.3 (the ClientHello offers FEFC
+ * in supported_versions and it is enabled): no cookie extension → HelloRetryRequest with cookie;
+ * a valid one that CH2 matches → `accepted`; non-empty legacy_cookie, an invalid cookie or a CH2
+ * that does not match it → illegal_parameter alert (RFC 9147 §5.1); no common suite or group →
+ * handshake_failure alert.
+ *
+ * Fragments: a first fragment that holds every field the HVR cookie binds is answered statelessly
+ * when the ClientHello cannot be DTLS 1.3 (DTLS 1.3 disabled, or legacy_version FEFF), exactly
+ * like OpenSSL. Anything that needs the whole message goes to the reassembly budget; with the
+ * budget disabled (`reassembly: 0`) such fragments are dropped (`reassembly-budget`).
+ *
+ * Amplification: every reply is at most the bytes the client sent for that ClientHello. Should an
+ * odd input make a reply larger (a tiny DTLS 1.3 CH1), up to 3x is allowed (RFC 9147 §5.1) and
+ * counted; beyond that the datagram is dropped (`amplification-limit`).
+ *
+ * @module
+ */
+import type { CookieKeyring } from "./cookie/keyring.ts";
+import { issueHvrCookie, verifyHvrCookie } from "./cookie/hvr_cookie.ts";
+import type { CookieRejection } from "./cookie/verdict.ts";
+import { type ClientHello, parseClientHello } from "./messages/client_hello.ts";
+import { encodeHelloVerifyRequest } from "./messages/hello_verify_request.ts";
+import { dtlsHelloRetryRequestDatagram } from "./messages/hello_retry_request.ts";
+import { encodeDtlsAlert } from "./messages/alert.ts";
+import { DecodeError } from "./wire/decode_error.ts";
+import { Reader } from "./wire/reader.ts";
+import { DTLS_RECORD_HEADER_LENGTH, isDtlsUnifiedHeader } from "./wire/record.ts";
+import { DTLS_HANDSHAKE_HEADER_LENGTH, writeDtlsHandshakeHeader } from "./wire/handshake_header.ts";
+import { AlertDescription, type AlertName, ContentType, HandshakeType } from "./constants/protocol.ts";
+import { ProtocolVersion } from "./constants/versions.ts";
+import { formatPeer, type PeerAddress } from "./peer.ts";
+import { type ReassemblyCounters, type ReassemblyOptions, ReassemblyBudget } from "./reassembly.ts";
+import {
+  buildRetry,
+  checkSecondClientHello,
+  clientHelloMessage,
+  DEFAULT_GROUPS,
+  DEFAULT_TLS13_CIPHER_SUITES,
+  negotiate,
+  type RetryPolicy,
+} from "./retry.ts";
+import type { AcceptedOutcome, DropReason, DroppedOutcome, Outcome, SendOutcome } from "./outcome.ts";
+
+/** DTLS versions a {@link DatagramListener} can enable. */
+export type DtlsVersionName = "dtls1.0" | "dtls1.2" | "dtls1.3";
+
+/** Options of a {@link DatagramListener}. */
+export interface DatagramListenerOptions {
+  /** Keys that issue and verify cookies (share one among a fleet with `CookieKeyring.derived`). */
+  readonly keyring: CookieKeyring;
+  /** Enabled versions (default `["dtls1.2", "dtls1.3"]`; DTLS 1.0 is deprecated by RFC 8996). */
+  readonly versions?: readonly DtlsVersionName[];
+  /** DTLS 1.3 cipher suites, most preferred first (default AES-128-GCM, AES-256-GCM, ChaCha20). */
+  readonly cipherSuites?: readonly number[];
+  /** DTLS 1.3 groups, most preferred first (default x25519, secp256r1, secp384r1). */
+  readonly groups?: readonly number[];
+  /** Cookie lifetime in seconds (default 60). */
+  readonly cookieLifetimeSeconds?: number;
+  /** Largest ClientHello accepted at all (default 16384 bytes). */
+  readonly maxClientHelloBytes?: number;
+  /** Reassembly budget limits, or `0` to disable reassembly (OpenSSL's strict behaviour). */
+  readonly reassembly?: ReassemblyOptions | 0;
+  /** Optional application data (≤ 255 bytes) to carry in DTLS 1.3 HRR cookies. */
+  readonly cookieAppData?: (peer: PeerAddress, clientHello: ClientHello) => Uint8Array | undefined;
+}
+
+/** Counters of a {@link DatagramListener}, readable at any time. */
+export interface DatagramListenerCounters {
+  /** Datagrams received. */
+  datagrams: number;
+  /** Bytes received. */
+  bytesIn: number;
+  /** Bytes we asked to send. */
+  bytesOut: number;
+  /** HelloVerifyRequests sent. */
+  helloVerifyRequests: number;
+  /** HelloRetryRequests sent. */
+  helloRetryRequests: number;
+  /** Alerts sent. */
+  alerts: number;
+  /** ClientHellos accepted. */
+  accepted: number;
+  /** Drops by reason. */
+  dropped: Partial<Record<DropReason, number>>;
+  /** Cookies that failed verification, by the verifier's reason. */
+  cookieRejections: Partial<Record<CookieRejection, number>>;
+  /** Replies larger than the request (≤ 3x, RFC 9147 §5.1). */
+  amplificationOver1x: number;
+  /** Largest reply/request ratio seen. */
+  maxAmplification: number;
+  /** The reassembly budget's counters. */
+  reassembly: ReassemblyCounters;
+}
+
+
+/** Everything known about the ClientHello message being processed. */
+interface MessageContext {
+  readonly body: Uint8Array;
+  readonly messageSeq: number;
+  readonly recordSequence: number;
+  readonly bytesIn: number;
+  readonly remainder: Uint8Array;
+}
+
+/**
+ * The sans-I/O stateless DTLS listener.
+ *
+ * @example
+ * ```ts
+ * import { CookieKeyring, DatagramListener } from "@hellogate/hellogate";
+ * const listener = new DatagramListener({ keyring: CookieKeyring.random() });
+ * declare const datagram: Uint8Array;
+ * const out = listener.receive(datagram, { family: "ipv4", address: "192.0.2.1", port: 5000 }, Date.now());
+ * if (out.kind === "send") {
+ *   // socket.send(out.bytes, peer)
+ * } else if (out.kind === "accepted") {
+ *   // continue the handshake with out.clientHello, out.sequencing, out.retry
+ * }
+ * ```
+ */
+export class DatagramListener {
+  readonly #keyring: CookieKeyring;
+  readonly #v10: boolean;
+  readonly #v12: boolean;
+  readonly #v13: boolean;
+  readonly #hvrRecordVersion: number;
+  readonly #policy: RetryPolicy;
+  readonly #lifetime: number;
+  readonly #maxMessage: number;
+  readonly #budget: ReassemblyBudget;
+  readonly #appData: DatagramListenerOptions["cookieAppData"];
+  /** Live counters. */
+  readonly counters: DatagramListenerCounters;
+
+  /** Creates a listener; throws `TypeError`/`RangeError` for invalid options. */
+  constructor(options: DatagramListenerOptions) {
+    if (!options || !options.keyring) throw new TypeError("DatagramListener needs a keyring");
+    this.#keyring = options.keyring;
+    const versions = options.versions ?? ["dtls1.2", "dtls1.3"];
+    for (const v of versions) {
+      if (v !== "dtls1.0" && v !== "dtls1.2" && v !== "dtls1.3") throw new TypeError(`unknown DTLS version: ${v}`);
+    }
+    if (versions.length === 0) throw new TypeError("enable at least one DTLS version");
+    this.#v10 = versions.includes("dtls1.0");
+    this.#v12 = versions.includes("dtls1.2");
+    this.#v13 = versions.includes("dtls1.3");
+    // Like OpenSSL: a listener pinned to DTLS 1.2 says FEFD in the HVR record, otherwise FEFF.
+    this.#hvrRecordVersion = this.#v10 ? ProtocolVersion.DTLS1_0 : ProtocolVersion.DTLS1_2;
+    this.#policy = {
+      cipherSuites: options.cipherSuites ?? DEFAULT_TLS13_CIPHER_SUITES,
+      groups: options.groups ?? DEFAULT_GROUPS,
+    };
+    if (this.#policy.cipherSuites.length === 0) throw new TypeError("cipherSuites must not be empty");
+    if (this.#policy.groups.length === 0) throw new TypeError("groups must not be empty");
+    this.#lifetime = options.cookieLifetimeSeconds ?? 60;
+    if (!(this.#lifetime > 0)) throw new RangeError("cookieLifetimeSeconds must be > 0");
+    this.#maxMessage = options.maxClientHelloBytes ?? 16384;
+    if (!(this.#maxMessage >= 64)) throw new RangeError("maxClientHelloBytes must be >= 64");
+    this.#budget = new ReassemblyBudget(
+      options.reassembly === 0 ? { maxTotalBytes: 0, maxMessageBytes: 0 } : options.reassembly ?? {},
+    );
+    this.#appData = options.cookieAppData;
+    this.counters = {
+      datagrams: 0,
+      bytesIn: 0,
+      bytesOut: 0,
+      helloVerifyRequests: 0,
+      helloRetryRequests: 0,
+      alerts: 0,
+      accepted: 0,
+      dropped: {},
+      cookieRejections: {},
+      amplificationOver1x: 0,
+      maxAmplification: 0,
+      reassembly: this.#budget.counters,
+    };
+  }
+
+  #drop(reason: DropReason, detail: string): DroppedOutcome {
+    const d = this.counters.dropped;
+    d[reason] = (d[reason] ?? 0) + 1;
+    return { kind: "dropped", reason, detail };
+  }
+
+  /**
+   * Processes one datagram from `peer` at time `now` (ms since the epoch). Never throws on
+   * datagram contents.
+   */
+  receive(datagram: Uint8Array, peer: PeerAddress, now: number): Outcome {
+    const c = this.counters;
+    c.datagrams++;
+    c.bytesIn += datagram.length;
+    const n = datagram.length;
+    if (n < DTLS_RECORD_HEADER_LENGTH) return this.#drop("too-short", `${n} bytes`);
+    const b = datagram;
+    if (b[0] !== ContentType.handshake) {
+      if (isDtlsUnifiedHeader(b[0])) return this.#drop("encrypted-record", "DTLS 1.3 unified header");
+      return this.#drop("not-handshake", `content type ${b[0]}`);
+    }
+    if (b[1] !== 0xfe) return this.#drop("bad-record-version", `record version ${b[1]}.${b[2]}`);
+    const recLen = (b[11] << 8) | b[12];
+    const recEnd = DTLS_RECORD_HEADER_LENGTH + recLen;
+    if (recEnd > n) return this.#drop("bad-record-length", `record length ${recLen} past the datagram`);
+    if (b[3] !== 0 || b[4] !== 0) return this.#drop("bad-epoch", `epoch ${(b[3] << 8) | b[4]}`);
+    const seq = ((b[5] << 8) | b[6]) * 0x1_0000_0000 + (((b[7] << 24) >>> 0) + ((b[8] << 16) | (b[9] << 8) | b[10]));
+    const h = DTLS_RECORD_HEADER_LENGTH;
+    if (recLen < DTLS_HANDSHAKE_HEADER_LENGTH) return this.#drop("bad-handshake-fragment", "record shorter than a handshake header");
+    if (b[h] !== HandshakeType.client_hello) return this.#drop("not-client-hello", `handshake type ${b[h]}`);
+    const length = (b[h + 1] << 16) | (b[h + 2] << 8) | b[h + 3];
+    const messageSeq = (b[h + 4] << 8) | b[h + 5];
+    if (messageSeq > 1) return this.#drop("bad-message-seq", `message_seq ${messageSeq}`);
+    const fragOff = (b[h + 6] << 16) | (b[h + 7] << 8) | b[h + 8];
+    const fragLen = (b[h + 9] << 16) | (b[h + 10] << 8) | b[h + 11];
+    if (fragOff + fragLen > length) return this.#drop("bad-fragment", `fragment ${fragOff}+${fragLen} > length ${length}`);
+    if (DTLS_HANDSHAKE_HEADER_LENGTH + fragLen !== recLen) {
+      return this.#drop("bad-handshake-fragment", "record must hold exactly one handshake fragment");
+    }
+    if (length > this.#maxMessage) return this.#drop("message-too-large", `ClientHello of ${length} bytes`);
+    const bodyStart = h + DTLS_HANDSHAKE_HEADER_LENGTH;
+    if (fragOff === 0 && fragLen === length) {
+      return this.#whole(peer, now, {
+        body: b.subarray(bodyStart, recEnd),
+        messageSeq,
+        recordSequence: seq,
+        bytesIn: n,
+        remainder: b.subarray(recEnd),
+      });
+    }
+    return this.#fragment(datagram, peer, now, seq, messageSeq, length, fragOff, b.subarray(bodyStart, recEnd), recEnd);
+  }
+
+  /** A fragment: answer statelessly when possible, else reassemble within the budget. */
+  #fragment(
+    datagram: Uint8Array,
+    peer: PeerAddress,
+    now: number,
+    seq: number,
+    messageSeq: number,
+    length: number,
+    fragOff: number,
+    frag: Uint8Array,
+    recEnd: number,
+  ): Outcome {
+    if (fragOff === 0 && frag.length >= 35) {
+      // legacy_version FEFF cannot be DTLS 1.3 (its CH says FEFD); with 1.3 disabled nothing can.
+      const legacyVersion = (frag[0] << 8) | frag[1];
+      const mayBe13 = this.#v13 && legacyVersion !== ProtocolVersion.DTLS1_0;
+      if (!mayBe13) {
+        const stateless = this.#statelessFirstFragment(frag, peer, now, seq, datagram.length);
+        if (stateless) return stateless;
+      }
+    }
+    if (!this.#budget.enabled) return this.#drop("reassembly-budget", "fragmented ClientHello and reassembly is disabled");
+    // Further records of the same message in this datagram are merged too (RFC 6347 §4.1.1).
+    let r = this.#budget.add(formatPeer(peer), {
+      msgType: HandshakeType.client_hello,
+      messageSeq,
+      length,
+      fragmentOffset: fragOff,
+      body: frag,
+      recordSequence: seq,
+    }, datagram.length, now);
+    let end = recEnd;
+    while (r.kind === "held" && end + DTLS_RECORD_HEADER_LENGTH + DTLS_HANDSHAKE_HEADER_LENGTH <= datagram.length) {
+      const next = this.#nextFragment(datagram, end, messageSeq, length);
+      if (!next) break;
+      r = this.#budget.add(formatPeer(peer), {
+        msgType: HandshakeType.client_hello,
+        messageSeq,
+        length,
+        fragmentOffset: next.fragOff,
+        body: next.body,
+        recordSequence: next.seq,
+      }, 0, now);
+      end = next.end;
+    }
+    if (r.kind === "refused") return this.#drop("reassembly-budget", r.detail);
+    if (r.kind === "held") return { kind: "need-more-data", bytesNeeded: r.bytesNeeded };
+    return this.#whole(peer, now, {
+      body: r.body,
+      messageSeq,
+      recordSequence: r.firstRecordSequence,
+      bytesIn: r.bytesIn,
+      remainder: datagram.subarray(end),
+    });
+  }
+
+  /** Reads the next record of `datagram` at `at` if it is another fragment of the same ClientHello. */
+  #nextFragment(
+    d: Uint8Array,
+    at: number,
+    messageSeq: number,
+    length: number,
+  ): { fragOff: number; body: Uint8Array; seq: number; end: number } | undefined {
+    if (d[at] !== ContentType.handshake || d[at + 1] !== 0xfe || d[at + 3] !== 0 || d[at + 4] !== 0) return undefined;
+    const recLen = (d[at + 11] << 8) | d[at + 12];
+    const end = at + DTLS_RECORD_HEADER_LENGTH + recLen;
+    if (end > d.length || recLen < DTLS_HANDSHAKE_HEADER_LENGTH) return undefined;
+    const h = at + DTLS_RECORD_HEADER_LENGTH;
+    const len = (d[h + 1] << 16) | (d[h + 2] << 8) | d[h + 3];
+    const mseq = (d[h + 4] << 8) | d[h + 5];
+    const fragOff = (d[h + 6] << 16) | (d[h + 7] << 8) | d[h + 8];
+    const fragLen = (d[h + 9] << 16) | (d[h + 10] << 8) | d[h + 11];
+    if (d[h] !== HandshakeType.client_hello || len !== length || mseq !== messageSeq) return undefined;
+    if (fragOff + fragLen > len || DTLS_HANDSHAKE_HEADER_LENGTH + fragLen !== recLen) return undefined;
+    const seq = ((d[at + 5] << 8) | d[at + 6]) * 0x1_0000_0000 +
+      (((d[at + 7] << 24) >>> 0) + ((d[at + 8] << 16) | (d[at + 9] << 8) | d[at + 10]));
+    return { fragOff, body: d.subarray(h + DTLS_HANDSHAKE_HEADER_LENGTH, end), seq, end };
+  }
+
+  /**
+   * DTLS 1.0/1.2 first fragment holding every field the cookie binds (version through
+   * compression_methods) and an empty cookie: answer with an HVR without holding anything, as
+   * DTLSv1_listen does. Returns undefined when the fragment does not qualify (it then goes to
+   * reassembly: a CH2's extensions and the rest of its body must be seen before accepting).
+   */
+  #statelessFirstFragment(frag: Uint8Array, peer: PeerAddress, now: number, seq: number, bytesIn: number): Outcome | undefined {
+    let ch: ClientHello;
+    try {
+      // Decode the fixed fields only: cut the fragment right after compression_methods.
+      const r = new Reader(frag);
+      r.skip(34, "client_hello.random");
+      r.vector(1, "client_hello.legacy_session_id", 0, 32);
+      const [cs, ce] = r.vector(1, "client_hello.cookie");
+      if (ce !== cs) return undefined; // a CH2: the whole message must be seen before accepting
+      r.vector(2, "client_hello.cipher_suites");
+      r.vector(1, "client_hello.compression_methods");
+      ch = parseClientHello(frag.subarray(0, r.pos), { dtls: true });
+    } catch (e) {
+      if (e instanceof DecodeError) return undefined;
+      throw e;
+    }
+    const protocol = this.#legacyProtocol(ch.legacyVersion);
+    if (!protocol) return this.#drop("unsupported-version", `legacy_version 0x${ch.legacyVersion.toString(16)}`);
+    return this.#sendHvr(ch, peer, now, seq, bytesIn, protocol);
+  }
+
+  #legacyProtocol(legacyVersion: number): "dtls1.0" | "dtls1.2" | undefined {
+    // DTLS versions count down; anything at or above 1.2 (FEFD or lower numbers) may use 1.2.
+    if (legacyVersion >= 0xfe00 && legacyVersion <= ProtocolVersion.DTLS1_2) {
+      if (this.#v12) return "dtls1.2";
+      if (this.#v10) return "dtls1.0";
+      return undefined;
+    }
+    if (legacyVersion === ProtocolVersion.DTLS1_0 && this.#v10) return "dtls1.0";
+    return undefined;
+  }
+
+  /** A whole ClientHello body. */
+  #whole(peer: PeerAddress, now: number, m: MessageContext): Outcome {
+    let ch: ClientHello;
+    try {
+      ch = parseClientHello(m.body, { dtls: true });
+    } catch (e) {
+      if (e instanceof DecodeError) return this.#drop("malformed-client-hello", e.message);
+      throw e;
+    }
+    if (this.#v13 && ch.supportedVersions && ch.supportedVersions.includes(ProtocolVersion.DTLS1_3)) {
+      return this.#dtls13(ch, peer, now, m);
+    }
+    const protocol = this.#legacyProtocol(ch.legacyVersion);
+    if (!protocol) {
+      return this.#drop("unsupported-version", `legacy_version 0x${ch.legacyVersion.toString(16)}`);
+    }
+    const cookie = ch.legacyCookie!;
+    if (cookie.length > 0) {
+      const v = verifyHvrCookie(this.#keyring, cookie, peer, ch, now, { lifetimeSeconds: this.#lifetime });
+      if (v.ok) {
+        this.counters.accepted++;
+        const out: AcceptedOutcome = {
+          kind: "accepted",
+          peer,
+          protocol,
+          addressValidated: "cookie",
+          clientHello: ch,
+          clientHelloMessage: dtlsMessage(m.body, m.messageSeq),
+          remainder: m.remainder,
+          cookieIssuedAt: v.issuedAt,
+          sequencing: {
+            recordSequence: m.recordSequence,
+            clientMessageSeq: m.messageSeq,
+            nextServerMessageSeq: m.messageSeq,
+          },
+        };
+        return out;
+      }
+      const cr = this.counters.cookieRejections;
+      cr[v.reason] = (cr[v.reason] ?? 0) + 1;
+    }
+    return this.#sendHvr(ch, peer, now, m.recordSequence, m.bytesIn, protocol);
+  }
+
+  #sendHvr(ch: ClientHello, peer: PeerAddress, now: number, seq: number, bytesIn: number, protocol: "dtls1.0" | "dtls1.2"): Outcome {
+    const bytes = encodeHelloVerifyRequest({
+      recordVersion: this.#hvrRecordVersion,
+      epoch: 0,
+      sequence: seq,
+      cookie: issueHvrCookie(this.#keyring, peer, ch, now),
+    });
+    return this.#send(bytes, bytesIn, "hello_verify_request", protocol);
+  }
+
+  #send(bytes: Uint8Array, bytesIn: number, message: SendOutcome["message"], protocol: SendOutcome["protocol"], alert?: AlertName, reason?: DropReason, detail?: string): Outcome {
+    const c = this.counters;
+    const ratio = bytes.length / bytesIn;
+    if (ratio > 1) {
+      if (ratio > 3) return this.#drop("amplification-limit", `reply of ${bytes.length} bytes for ${bytesIn} received`);
+      c.amplificationOver1x++;
+    }
+    if (ratio > c.maxAmplification) c.maxAmplification = ratio;
+    c.bytesOut += bytes.length;
+    if (message === "hello_verify_request") c.helloVerifyRequests++;
+    else if (message === "hello_retry_request") c.helloRetryRequests++;
+    else c.alerts++;
+    if (alert === undefined) return { kind: "send", message, bytes, protocol };
+    return { kind: "send", message, bytes, protocol, alert, reason, detail };
+  }
+
+  #alert(name: "illegal_parameter" | "handshake_failure", reason: DropReason, detail: string, m: MessageContext): Outcome {
+    const bytes = encodeDtlsAlert(AlertDescription[name], ProtocolVersion.DTLS1_2, m.recordSequence);
+    const d = this.counters.dropped;
+    d[reason] = (d[reason] ?? 0) + 1;
+    return this.#send(bytes, m.bytesIn, "alert", "dtls1.3", name, reason, detail);
+  }
+
+  #dtls13(ch: ClientHello, peer: PeerAddress, now: number, m: MessageContext): Outcome {
+    // RFC 9147 §5.3: a DTLS 1.3 ClientHello's legacy_cookie must be empty.
+    if (ch.legacyCookie!.length !== 0) {
+      return this.#alert("illegal_parameter", "legacy-cookie-not-empty", "DTLS 1.3 ClientHello with a legacy cookie", m);
+    }
+    if (ch.cookie === undefined) {
+      const n = negotiate(ch, this.#policy);
+      if (!n.ok) return this.#alert("handshake_failure", n.reason, n.detail, m);
+      const appData = this.#appData?.(peer, ch);
+      const retry = buildRetry(this.#keyring, peer, ch, n, now, true, appData);
+      return this.#send(dtlsHelloRetryRequestDatagram(retry.message, m.recordSequence), m.bytesIn, "hello_retry_request", "dtls1.3");
+    }
+    const check = checkSecondClientHello(this.#keyring, peer, ch, now, true, this.#policy, this.#lifetime);
+    if (!check.ok) {
+      if (check.cookieRejection) {
+        const cr = this.counters.cookieRejections;
+        cr[check.cookieRejection] = (cr[check.cookieRejection] ?? 0) + 1;
+      }
+      return this.#alert("illegal_parameter", check.reason, check.detail, m);
+    }
+    this.counters.accepted++;
+    return {
+      kind: "accepted",
+      peer,
+      protocol: "dtls1.3",
+      addressValidated: "cookie",
+      clientHello: ch,
+      clientHelloMessage: clientHelloMessage(m.body),
+      remainder: m.remainder,
+      cookieIssuedAt: check.issuedAt,
+      retry: check.retry,
+      sequencing: { recordSequence: m.recordSequence, clientMessageSeq: m.messageSeq, nextServerMessageSeq: m.messageSeq },
+    };
+  }
+}
+
+/** The whole ClientHello with an unfragmented 12-byte DTLS header (its DTLS 1.0/1.2 transcript form). */
+function dtlsMessage(body: Uint8Array, messageSeq: number): Uint8Array {
+  const out = new Uint8Array(DTLS_HANDSHAKE_HEADER_LENGTH + body.length);
+  writeDtlsHandshakeHeader(out, 0, HandshakeType.client_hello, body.length, messageSeq, 0, body.length);
+  out.set(body, DTLS_HANDSHAKE_HEADER_LENGTH);
+  return out;
+}
+

@@ -1,0 +1,219 @@
+/**
+ * The (D)TLS 1.3 stateless retry, shared by both listeners: choose a suite and a group for a
+ * ClientHello1, issue the HelloRetryRequest with its cookie, and on ClientHello2 verify the cookie,
+ * check CH2 against it (RFC 8446 §4.1.2, §4.1.4) and rebuild the exact HRR and transcript prefix.
+ *
+ * @module
+ */
+import type { ClientHello } from "./messages/client_hello.ts";
+import type { KeyShareEntry } from "./messages/client_hello_extensions.ts";
+import type { PeerAddress } from "./peer.ts";
+import type { RetryContext } from "./outcome.ts";
+import { CipherSuite, type HashName, tls13SuiteHash } from "./constants/cipher_suites.ts";
+import { clientShareLength, groupName, NamedGroup } from "./constants/groups.ts";
+import { HandshakeType } from "./constants/protocol.ts";
+import { digest, hashLength } from "./crypto/hash.ts";
+import { encodeHelloRetryRequestMessage, transcriptPrefix } from "./messages/hello_retry_request.ts";
+import type { CookieKeyring } from "./cookie/keyring.ts";
+import { issueHrrCookie, verifyHrrCookie } from "./cookie/hrr_cookie.ts";
+import type { CookieRejection } from "./cookie/verdict.ts";
+
+/** Default TLS 1.3 suite preference. */
+export const DEFAULT_TLS13_CIPHER_SUITES: readonly number[] = [
+  CipherSuite.TLS_AES_128_GCM_SHA256,
+  CipherSuite.TLS_AES_256_GCM_SHA384,
+  CipherSuite.TLS_CHACHA20_POLY1305_SHA256,
+];
+
+/** Default group preference: what @noble/curves can continue with. */
+export const DEFAULT_GROUPS: readonly number[] = [NamedGroup.x25519, NamedGroup.secp256r1, NamedGroup.secp384r1];
+
+/** Server preferences for the retry. */
+export interface RetryPolicy {
+  /** TLS 1.3 cipher suites, most preferred first. */
+  readonly cipherSuites: readonly number[];
+  /** Named groups, most preferred first. */
+  readonly groups: readonly number[];
+}
+
+/** Result of {@link negotiate}. */
+export type Negotiation =
+  | {
+    readonly ok: true;
+    readonly cipherSuite: number;
+    readonly hash: HashName;
+    /** The group the handshake will use. */
+    readonly group: number;
+    /** True when CH1 already carries a share of `group`: the HRR then requests no key_share. */
+    readonly shareSent: boolean;
+  }
+  | { readonly ok: false; readonly reason: "no-common-cipher-suite" | "no-common-group"; readonly detail: string };
+
+function usableShare(ch: ClientHello, group: number): KeyShareEntry | undefined {
+  const shares = ch.keyShares;
+  if (!shares) return undefined;
+  for (const s of shares) {
+    if (s.group !== group) continue;
+    const want = clientShareLength(group);
+    return want === undefined || want === s.keyExchange.length ? s : undefined;
+  }
+  return undefined;
+}
+
+/**
+ * Picks the suite (server preference among the offered) and the group: a group the client
+ * already sent a well-formed share for wins (then the HRR carries no key_share, RFC 8446
+ * §4.1.4 forbids requesting a group the client sent); otherwise the most preferred group the
+ * client supports, to be requested in the HRR.
+ */
+export function negotiate(ch: ClientHello, policy: RetryPolicy): Negotiation {
+  let cipherSuite = -1;
+  for (const s of policy.cipherSuites) {
+    if (ch.cipherSuites.includes(s) && tls13SuiteHash(s)) {
+      cipherSuite = s;
+      break;
+    }
+  }
+  if (cipherSuite < 0) {
+    return { ok: false, reason: "no-common-cipher-suite", detail: "no offered TLS 1.3 suite is enabled" };
+  }
+  const hash = tls13SuiteHash(cipherSuite)!;
+  const supported = ch.supportedGroups ?? [];
+  for (const g of policy.groups) {
+    if (supported.includes(g) && usableShare(ch, g)) return { ok: true, cipherSuite, hash, group: g, shareSent: true };
+  }
+  for (const g of policy.groups) {
+    if (supported.includes(g)) return { ok: true, cipherSuite, hash, group: g, shareSent: false };
+  }
+  return { ok: false, reason: "no-common-group", detail: "no offered group is enabled" };
+}
+
+/**
+ * Hash(ClientHello1) over the message with a TLS-style 4-byte header (RFC 8446 §4.4.1; RFC 9147
+ * §5.2 says DTLS 1.3 hashes the same form).
+ */
+export function clientHelloHash(hash: HashName, body: Uint8Array): Uint8Array {
+  const header = new Uint8Array([HandshakeType.client_hello, body.length >>> 16, body.length >>> 8, body.length]);
+  return digest(hash, header, body);
+}
+
+/** Wraps a ClientHello body in a 4-byte TLS handshake header. */
+export function clientHelloMessage(body: Uint8Array): Uint8Array {
+  const out = new Uint8Array(4 + body.length);
+  out[0] = HandshakeType.client_hello;
+  out[1] = body.length >>> 16;
+  out[2] = body.length >>> 8;
+  out[3] = body.length;
+  out.set(body, 4);
+  return out;
+}
+
+/** Issues the HRR for CH1: the message (4-byte header) and the cookie in it. */
+export function buildRetry(
+  keyring: CookieKeyring,
+  peer: PeerAddress,
+  ch1: ClientHello,
+  n: Extract<Negotiation, { ok: true }>,
+  now: number,
+  dtls: boolean,
+  appData?: Uint8Array,
+): { message: Uint8Array; cookie: Uint8Array; requestedGroup: number | undefined } {
+  const requestedGroup = n.shareSent ? undefined : n.group;
+  const cookie = issueHrrCookie(keyring, peer, {
+    protocol: dtls ? "dtls1.3" : "tls1.3",
+    cipherSuite: n.cipherSuite,
+    group: requestedGroup,
+    clientHello1Hash: clientHelloHash(n.hash, ch1.body),
+    appData,
+  }, now);
+  const message = encodeHelloRetryRequestMessage({
+    dtls,
+    sessionIdEcho: dtls ? EMPTY : ch1.legacySessionId,
+    cipherSuite: n.cipherSuite,
+    selectedGroup: requestedGroup,
+    cookie,
+  });
+  return { message, cookie, requestedGroup };
+}
+
+const EMPTY = new Uint8Array(0);
+
+/** Result of {@link checkSecondClientHello}. */
+export type SecondHelloCheck =
+  | { readonly ok: true; readonly retry: RetryContext; readonly issuedAt: number }
+  | {
+    readonly ok: false;
+    readonly reason: "invalid-cookie" | "cookie-mismatch";
+    readonly detail: string;
+    /** For `invalid-cookie`: the verifier's reason (for counters; never told to the peer). */
+    readonly cookieRejection?: CookieRejection;
+  };
+
+/**
+ * Verifies CH2's cookie and checks CH2 against it. `ch2.cookie` must be present. On success the
+ * HRR is rebuilt from cookie + CH2 and the transcript prefix `message_hash || HRR` returned.
+ */
+export function checkSecondClientHello(
+  keyring: CookieKeyring,
+  peer: PeerAddress,
+  ch2: ClientHello,
+  now: number,
+  dtls: boolean,
+  policy: RetryPolicy,
+  lifetimeSeconds: number,
+): SecondHelloCheck {
+  const cookie = ch2.cookie!;
+  const v = verifyHrrCookie(keyring, cookie, peer, now, { lifetimeSeconds });
+  if (!v.ok) return { ok: false, reason: "invalid-cookie", detail: `cookie ${v.reason}`, cookieRejection: v.reason };
+  if (v.protocol !== (dtls ? "dtls1.3" : "tls1.3")) {
+    return { ok: false, reason: "invalid-cookie", detail: "cookie for another protocol", cookieRejection: "wrong-protocol" };
+  }
+  const hash = tls13SuiteHash(v.cipherSuite);
+  if (!hash || v.clientHello1Hash.length !== hashLength(hash)) {
+    return { ok: false, reason: "invalid-cookie", detail: "cookie suite/hash inconsistent", cookieRejection: "malformed" };
+  }
+  if (!ch2.cipherSuites.includes(v.cipherSuite)) {
+    return { ok: false, reason: "cookie-mismatch", detail: "CH2 does not offer the HRR's cipher suite" };
+  }
+  if (ch2.earlyData) return { ok: false, reason: "cookie-mismatch", detail: "CH2 carries early_data" };
+  let share: KeyShareEntry | undefined;
+  if (v.group !== undefined) {
+    const shares = ch2.keyShares ?? [];
+    if (shares.length !== 1 || shares[0].group !== v.group) {
+      return {
+        ok: false,
+        reason: "cookie-mismatch",
+        detail: `CH2 must carry exactly one key share, of ${groupName(v.group)}`,
+      };
+    }
+    share = usableShare(ch2, v.group);
+    if (!share) return { ok: false, reason: "cookie-mismatch", detail: "key share has the wrong length" };
+  } else {
+    for (const g of policy.groups) {
+      if ((ch2.supportedGroups ?? []).includes(g)) share = usableShare(ch2, g);
+      if (share) break;
+    }
+    if (!share) return { ok: false, reason: "cookie-mismatch", detail: "CH2 has no usable key share" };
+  }
+  const helloRetryRequest = encodeHelloRetryRequestMessage({
+    dtls,
+    sessionIdEcho: dtls ? EMPTY : ch2.legacySessionId,
+    cipherSuite: v.cipherSuite,
+    selectedGroup: v.group,
+    cookie,
+  });
+  return {
+    ok: true,
+    issuedAt: v.issuedAt,
+    retry: {
+      cipherSuite: v.cipherSuite,
+      hash,
+      group: share.group,
+      keyShare: share,
+      clientHello1Hash: v.clientHello1Hash,
+      helloRetryRequest,
+      transcriptPrefix: transcriptPrefix(v.clientHello1Hash, helloRetryRequest),
+      appData: v.appData,
+    },
+  };
+}
