@@ -21,16 +21,21 @@ export const UNSPECIFIED_PEER: PeerAddress = Object.freeze({ family: "unspec", a
 export const PEER_BINDING_LENGTH = 19;
 
 function parseIpv4(s: string, out: Uint8Array, at: number): boolean {
-  const parts = s.split(".");
-  if (parts.length !== 4) return false;
-  for (let i = 0; i < 4; i++) {
-    const p = parts[i];
-    if (!/^\d{1,3}$/.test(p)) return false;
-    const v = Number(p);
-    if (v > 255) return false;
-    out[at + i] = v;
+  // Hand-rolled (no split/regex): this runs once per datagram on the listener's hot path.
+  let part = 0, digits = 0, n = 0;
+  for (let i = 0; i <= s.length; i++) {
+    const c = i < s.length ? s.charCodeAt(i) : 46;
+    if (c >= 48 && c <= 57) {
+      if (++digits > 3) return false;
+      n = n * 10 + (c - 48);
+    } else if (c === 46) {
+      if (digits === 0 || n > 255 || part > 3) return false;
+      out[at + part++] = n;
+      n = 0;
+      digits = 0;
+    } else return false;
   }
-  return true;
+  return part === 4;
 }
 
 function parseIpv6(input: string, out: Uint8Array): boolean {
