@@ -69,3 +69,62 @@ export {
 } from "./core/messages/client_hello_encoder.ts";
 export { formatPeer, normalizePeer, type PeerAddress, parsePeer, UNSPECIFIED_PEER } from "./core/peer.ts";
 export type * from "./core/outcome.ts";
+export {
+  CookieKeyring,
+  type CookieKeySlot,
+  type DerivedKeyringOptions,
+  type KeyringOptions,
+  MIN_SECRET_LENGTH,
+} from "./core/cookie/keyring.ts";
+export { HVR_COOKIE_LENGTH, type HvrCookieInfo, issueHvrCookie, verifyHvrCookie } from "./core/cookie/hvr_cookie.ts";
+export {
+  HRR_COOKIE_MAC_LENGTH,
+  HRR_COOKIE_MAX_APP_DATA,
+  HRR_COOKIE_PEER_FREE_TAG_LENGTH,
+  type HrrCookieFields,
+  type HrrCookieInfo,
+  hrrCookieLength,
+  issueHrrCookie,
+  verifyHrrCookie,
+} from "./core/cookie/hrr_cookie.ts";
+export {
+  type CookieCheckOptions,
+  type CookieRejected,
+  type CookieRejection,
+  type CookieVerdict,
+  DEFAULT_COOKIE_LIFETIME_SECONDS,
+  DEFAULT_MAX_CLOCK_SKEW_SECONDS,
+} from "./core/cookie/verdict.ts";
+export { CookieMacKey, MacStream } from "./core/cookie/mac.ts";
+export {
+  DatagramListener,
+  type DatagramListenerCounters,
+  type DatagramListenerOptions,
+  type DtlsVersionName,
+} from "./core/datagram_listener.ts";
+export {
+  ENTRY_OVERHEAD_BYTES,
+  MAX_RANGES,
+  ReassemblyBudget,
+  type ReassemblyCounters,
+  type ReassemblyOptions,
+  type ReassemblyResult,
+  type FragmentInput,
+} from "./core/reassembly.ts";
+export {
+  DEFAULT_GROUPS,
+  DEFAULT_TLS13_CIPHER_SUITES,
+  negotiate,
+  type Negotiation,
+  type RetryPolicy,
+} from "./core/retry.ts";
+export {
+  CHANGE_CIPHER_SPEC_RECORD,
+  encodeHelloRetryRequestBody,
+  encodeHelloRetryRequestMessage,
+  encodeMessageHash,
+  HELLO_RETRY_REQUEST_RANDOM,
+  type HelloRetryRequestFields,
+  transcriptPrefix,
+} from "./core/messages/hello_retry_request.ts";
+export { encodeHelloVerifyRequest, type HelloVerifyRequestFields } from "./core/messages/hello_verify_request.ts";

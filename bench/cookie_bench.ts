@@ -1,0 +1,212 @@
+// Cookie throughput: issue/verify ops/s for the HVR (DTLS 1.0/1.2) and HRR (TLS/DTLS 1.3)
+// cookies, plus the MAC alternatives considered for the hot path. Standalone:
+//   deno run -A bench/cookie_bench.ts      bun bench/cookie_bench.ts
+// Prints a table; no assertions (timing lives here, never in tests).
+import { hmac } from "@noble/hashes/hmac.js";
+import { sha256 } from "@noble/hashes/sha2.js";
+import { encodeClientHello } from "../core/messages/client_hello_encoder.ts";
+import { parseClientHello } from "../core/messages/client_hello.ts";
+import { encodePeerBinding, type PeerAddress } from "../core/peer.ts";
+import { CookieKeyring } from "../core/cookie/keyring.ts";
+import { CookieMacKey } from "../core/cookie/mac.ts";
+import { issueHvrCookie, verifyHvrCookie } from "../core/cookie/hvr_cookie.ts";
+import { issueHrrCookie, verifyHrrCookie } from "../core/cookie/hrr_cookie.ts";
+
+const runtime = "Bun" in globalThis
+  ? `bun ${(globalThis as { Bun?: { version: string } }).Bun!.version}`
+  : "Deno" in globalThis
+  ? `deno ${(globalThis as { Deno?: { version: { deno: string } } }).Deno!.version.deno}`
+  : "unknown runtime";
+
+/** Runs `batch(count)` (which performs `count` operations and returns a checksum) until at
+ * least `minMs` have passed. Every case writes its own loop, so each loop stays monomorphic. */
+function bench(name: string, batch: (count: number) => number, minMs = 700): number {
+  let sink = batch(20000); // warm-up
+  let n = 0;
+  const start = performance.now();
+  let elapsed = 0;
+  while (elapsed < minMs) {
+    sink ^= batch(5000);
+    n += 5000;
+    elapsed = performance.now() - start;
+  }
+  const ops = (n / elapsed) * 1000;
+  console.log(
+    `${name.padEnd(46)} ${Math.round(ops).toLocaleString("en-US").padStart(12)} ops/s${
+      sink === -1 ? "!" : ""
+    }`,
+  );
+  return ops;
+}
+
+// A typical DTLS 1.2 ClientHello (OpenSSL-like: 20 suites, empty session id) with a few extensions.
+const suites = [
+  0xc02c,
+  0xc030,
+  0x009f,
+  0xcca9,
+  0xcca8,
+  0xccaa,
+  0xc02b,
+  0xc02f,
+  0x009e,
+  0xc024,
+  0xc028,
+  0x006b,
+  0xc023,
+  0xc027,
+  0x0067,
+  0xc00a,
+  0xc014,
+  0x0039,
+  0xc009,
+  0xc013,
+];
+const ch = parseClientHello(
+  encodeClientHello({
+    dtls: true,
+    legacyVersion: 0xfefd,
+    random: new Uint8Array(32).fill(0x42),
+    legacySessionId: new Uint8Array(0),
+    cipherSuites: suites,
+    compressionMethods: new Uint8Array([0]),
+    extensions: [{ type: 10, data: new Uint8Array([0, 4, 0, 29, 0, 23]) }, {
+      type: 23,
+      data: new Uint8Array(0),
+    }],
+  }),
+  { dtls: true },
+);
+const peer: PeerAddress = { family: "ipv4", address: "192.0.2.33", port: 45678 };
+const peer6: PeerAddress = { family: "ipv6", address: "2001:db8::1234:5678", port: 45678 };
+const now = 1_750_000_000_000;
+const keyring = CookieKeyring.random();
+const derived = CookieKeyring.derived(new Uint8Array(32).fill(9), { rotateEverySeconds: 300 });
+
+console.log(
+  `hellogate cookie bench (${runtime}); HVR MAC input ${
+    5 + 19 + ch.offsets.cookie + (ch.offsets.extensions - ch.offsets.cipherSuites)
+  } bytes`,
+);
+
+console.log("\n-- MAC alternatives over the HVR MAC input --");
+const rawKey = new Uint8Array(32).fill(7);
+const label = new Uint8Array(0); // the HVR MAC has no separate label (byte 0 is the domain tag)
+const binding = encodePeerBinding(peer);
+const header = new Uint8Array(5);
+const out = new Uint8Array(32);
+const own = new CookieMacKey(rawKey);
+bench("own pre-keyed SHA-256 states (chosen)", (n) => {
+  let s = 0;
+  for (let i = 0; i < n; i++) {
+    own.begin().bytes(label).bytes(header).bytes(binding).bytes(ch.body, 0, ch.offsets.cookie)
+      .bytes(ch.body, ch.offsets.cipherSuites, ch.offsets.extensions).finishInto(out, 0, 27);
+    s ^= out[0];
+  }
+  return s;
+});
+const keyed = hmac.create(sha256, rawKey);
+let scratch = keyed.clone();
+bench("noble hmac, keyed once, _cloneInto scratch", (n) => {
+  let s = 0;
+  for (let i = 0; i < n; i++) {
+    scratch = keyed._cloneInto(scratch);
+    scratch.update(label).update(header).update(binding).update(ch.body.subarray(0, ch.offsets.cookie))
+      .update(ch.body.subarray(ch.offsets.cipherSuites, ch.offsets.extensions)).digestInto(out);
+    s ^= out[0];
+  }
+  return s;
+});
+bench("noble hmac, keyed once, clone() per MAC", (n) => {
+  let s = 0;
+  for (let i = 0; i < n; i++) {
+    const h = keyed.clone();
+    h.update(label).update(header).update(binding).update(ch.body.subarray(0, ch.offsets.cookie))
+      .update(ch.body.subarray(ch.offsets.cipherSuites, ch.offsets.extensions)).digestInto(out);
+    s ^= out[0];
+  }
+  return s;
+});
+bench("noble hmac, keyed per MAC", (n) => {
+  let s = 0;
+  for (let i = 0; i < n; i++) {
+    const h = hmac.create(sha256, rawKey);
+    h.update(label).update(header).update(binding).update(ch.body.subarray(0, ch.offsets.cookie))
+      .update(ch.body.subarray(ch.offsets.cipherSuites, ch.offsets.extensions)).digestInto(out);
+    s ^= out[0];
+  }
+  return s;
+});
+const bindOut = new Uint8Array(19);
+bench("encodePeerBinding (IPv4), for reference", (n) => {
+  let s = 0;
+  for (let i = 0; i < n; i++) s ^= encodePeerBinding(peer, bindOut)[18];
+  return s;
+});
+
+console.log("\n-- HVR cookie (DTLS 1.0/1.2, 32 bytes) --");
+const hvr = issueHvrCookie(keyring, peer, ch, now);
+const hvr6 = issueHvrCookie(keyring, peer6, ch, now);
+const hvrBad = hvr.slice();
+hvrBad[31] ^= 1;
+bench("issue (random keyring, IPv4)", (n) => {
+  let s = 0;
+  for (let i = 0; i < n; i++) s ^= issueHvrCookie(keyring, peer, ch, now)[5];
+  return s;
+});
+bench("issue (derived keyring, IPv4)", (n) => {
+  let s = 0;
+  for (let i = 0; i < n; i++) s ^= issueHvrCookie(derived, peer, ch, now)[5];
+  return s;
+});
+bench("issue (random keyring, IPv6)", (n) => {
+  let s = 0;
+  for (let i = 0; i < n; i++) s ^= issueHvrCookie(keyring, peer6, ch, now)[5];
+  return s;
+});
+bench("verify ok (IPv4)", (n) => {
+  let s = 0;
+  for (let i = 0; i < n; i++) s ^= verifyHvrCookie(keyring, hvr, peer, ch, now + 1000).ok ? 1 : 0;
+  return s;
+});
+bench("verify ok (IPv6)", (n) => {
+  let s = 0;
+  for (let i = 0; i < n; i++) s ^= verifyHvrCookie(keyring, hvr6, peer6, ch, now + 1000).ok ? 1 : 0;
+  return s;
+});
+bench("verify bad-mac (IPv4)", (n) => {
+  let s = 0;
+  for (let i = 0; i < n; i++) s ^= verifyHvrCookie(keyring, hvrBad, peer, ch, now + 1000).ok ? 1 : 0;
+  return s;
+});
+
+console.log("\n-- HRR cookie (TLS 1.3 / DTLS 1.3) --");
+const fields = {
+  protocol: "tls1.3" as const,
+  cipherSuite: 0x1301,
+  group: 0x001d,
+  clientHello1Hash: sha256(ch.body),
+};
+const hrr = issueHrrCookie(keyring, peer, fields, now);
+const hrrApp = issueHrrCookie(keyring, peer, { ...fields, appData: new Uint8Array(64).fill(1) }, now);
+const otherPeer: PeerAddress = { family: "ipv4", address: "192.0.2.34", port: 45678 };
+bench("issue (SHA-256 hash, no app data)", (n) => {
+  let s = 0;
+  for (let i = 0; i < n; i++) s ^= issueHrrCookie(keyring, peer, fields, now)[5];
+  return s;
+});
+bench("verify ok", (n) => {
+  let s = 0;
+  for (let i = 0; i < n; i++) s ^= verifyHrrCookie(keyring, hrr, peer, now + 1000).ok ? 1 : 0;
+  return s;
+});
+bench("verify ok (64 B app data)", (n) => {
+  let s = 0;
+  for (let i = 0; i < n; i++) s ^= verifyHrrCookie(keyring, hrrApp, peer, now + 1000).ok ? 1 : 0;
+  return s;
+});
+bench("verify wrong-peer (two MACs)", (n) => {
+  let s = 0;
+  for (let i = 0; i < n; i++) s ^= verifyHrrCookie(keyring, hrr, otherPeer, now + 1000).ok ? 1 : 0;
+  return s;
+});
