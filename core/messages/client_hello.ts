@@ -10,9 +10,14 @@
  * @module
  */
 import { DecodeError } from "../wire/decode_error.ts";
-import { Reader } from "../wire/reader.ts";
 import { ExtensionType } from "../constants/extensions.ts";
-import { decodeExtension, type DecodedExtensions } from "./client_hello_extensions.ts";
+import {
+  decodeExtension,
+  type DecodedExtensions,
+  type KeyShareEntry,
+  type PreSharedKeyOffer,
+  type UseSrtp,
+} from "./client_hello_extensions.ts";
 
 /** One extension as it appeared on the wire. */
 export interface RawExtension {
@@ -72,8 +77,171 @@ export interface ParseClientHelloOptions {
   dtls: boolean;
 }
 
+/** A raw extension whose data view is made only when asked for (views cost ~100 ns each). */
+class LazyExtension implements RawExtension {
+  readonly type: number;
+  readonly offset: number;
+  readonly #body: Uint8Array;
+  readonly #end: number;
+  #data: Uint8Array | undefined;
+  constructor(body: Uint8Array, type: number, offset: number, end: number) {
+    this.#body = body;
+    this.type = type;
+    this.offset = offset;
+    this.#end = end;
+  }
+  get data(): Uint8Array {
+    return this.#data ??= this.#body.subarray(this.offset + 4, this.#end);
+  }
+  toJSON(): unknown {
+    return { type: this.type, offset: this.offset, length: this.#end - this.offset - 4 };
+  }
+}
+
+/**
+ * The decoded ClientHello. Every field is validated by the constructor; byte views and the
+ * cipher suite list are materialised on first access, so a listener that only needs raw ranges
+ * (the HVR cookie binds raw bytes) pays for no views at all.
+ */
+class ParsedClientHello implements ClientHello {
+  readonly dtls: boolean;
+  readonly body: Uint8Array;
+  readonly legacyVersion: number;
+  readonly extensions: RawExtension[] = [];
+  readonly offsets: ClientHelloOffsets;
+  // Typed extensions, declared up front so every instance has one shape.
+  serverName: string | undefined = undefined;
+  supportedGroups: readonly number[] | undefined = undefined;
+  signatureAlgorithms: readonly number[] | undefined = undefined;
+  supportedVersions: readonly number[] | undefined = undefined;
+  keyShares: readonly KeyShareEntry[] | undefined = undefined;
+  cookie: Uint8Array | undefined = undefined;
+  pskKeyExchangeModes: Uint8Array | undefined = undefined;
+  preSharedKey: PreSharedKeyOffer | undefined = undefined;
+  earlyData: boolean | undefined = undefined;
+  alpn: readonly string[] | undefined = undefined;
+  paddingLength: number | undefined = undefined;
+  connectionId: Uint8Array | undefined = undefined;
+  useSrtp: UseSrtp | undefined = undefined;
+  recordSizeLimit: number | undefined = undefined;
+  #random: Uint8Array | undefined;
+  #sessionId: Uint8Array | undefined;
+  #cookie: Uint8Array | undefined;
+  #suites: number[] | undefined;
+  #compression: Uint8Array | undefined;
+
+  constructor(body: Uint8Array, dtls: boolean) {
+    this.dtls = dtls;
+    this.body = body;
+    const n = body.length;
+    const b = body;
+    if (n < 35) throw truncated(n < 2 ? "client_hello.legacy_version" : "client_hello.random", n);
+    this.legacyVersion = (b[0] << 8) | b[1];
+    const sessionId = 34;
+    const sidLen = b[34];
+    if (sidLen > 32) throw new DecodeError("bad-length", "client_hello.legacy_session_id", 34, `length ${sidLen} outside 0..32`);
+    let p = 35 + sidLen;
+    if (p > n) throw truncated("client_hello.legacy_session_id", 35);
+    const cookie = p;
+    if (dtls) {
+      if (p >= n) throw truncated("client_hello.cookie", p);
+      p += 1 + b[p];
+      if (p > n) throw truncated("client_hello.cookie", cookie + 1);
+    }
+    const cipherSuites = p;
+    if (p + 2 > n) throw truncated("client_hello.cipher_suites", p);
+    const suitesLen = (b[p] << 8) | b[p + 1];
+    if (p + 2 + suitesLen > n) throw truncated("client_hello.cipher_suites", p + 2);
+    if (suitesLen === 0) throw new DecodeError("empty-cipher-suites", "client_hello.cipher_suites", p);
+    if (suitesLen & 1) throw new DecodeError("bad-length", "client_hello.cipher_suites", p, "odd length");
+    p += 2 + suitesLen;
+    const compressionMethods = p;
+    if (p >= n) throw truncated("client_hello.compression_methods", p);
+    const compLen = b[p];
+    if (p + 1 + compLen > n) throw truncated("client_hello.compression_methods", p + 1);
+    if (compLen === 0) throw new DecodeError("empty-compression-methods", "client_hello.compression_methods", p);
+    p += 1 + compLen;
+    const extensions = p;
+    this.offsets = { sessionId, cookie, cipherSuites, compressionMethods, extensions };
+    if (p === n) return; // TLS 1.2 allows a ClientHello without an extensions block
+    if (p + 2 > n) throw truncated("client_hello.extensions", p);
+    const extEnd = p + 2 + ((b[p] << 8) | b[p + 1]);
+    if (extEnd > n) throw truncated("client_hello.extensions", p + 2);
+    if (extEnd < n) throw new DecodeError("trailing-bytes", "client_hello", extEnd, `${n - extEnd} bytes left`);
+    p += 2;
+    const list = this.extensions;
+    let seen: Set<number> | undefined;
+    while (p < extEnd) {
+      const offset = p;
+      if (p + 4 > extEnd) throw truncated(p + 2 > extEnd ? "extension.type" : "extension.data", p + 2 > extEnd ? p : p + 2);
+      const type = (b[p] << 8) | b[p + 1];
+      const dataEnd = p + 4 + ((b[p + 2] << 8) | b[p + 3]);
+      if (dataEnd > extEnd) throw truncated("extension.data", p + 4);
+      // Duplicate check: linear for the usual handful, a Set once the list grows, so a hostile
+      // list of 16k empty extensions stays O(n).
+      if (list.length < 16) {
+        for (let i = 0; i < list.length; i++) {
+          if (list[i].type === type) throw new DecodeError("duplicate-extension", `extension ${type}`, offset);
+        }
+      } else {
+        if (!seen) seen = new Set(list.map((e) => e.type));
+        if (seen.has(type)) throw new DecodeError("duplicate-extension", `extension ${type}`, offset);
+        seen.add(type);
+      }
+      if (list.length > 0 && list[list.length - 1].type === ExtensionType.pre_shared_key) {
+        throw new DecodeError("psk-not-last", "extension pre_shared_key", list[list.length - 1].offset);
+      }
+      list.push(new LazyExtension(b, type, offset, dataEnd));
+      decodeExtension(type, b, p + 4, dataEnd, this);
+      p = dataEnd;
+    }
+  }
+
+  get random(): Uint8Array {
+    return this.#random ??= this.body.subarray(2, 34);
+  }
+  get legacySessionId(): Uint8Array {
+    return this.#sessionId ??= this.body.subarray(35, this.offsets.cookie);
+  }
+  get legacyCookie(): Uint8Array | undefined {
+    if (!this.dtls) return undefined;
+    return this.#cookie ??= this.body.subarray(this.offsets.cookie + 1, this.offsets.cipherSuites);
+  }
+  get cipherSuites(): readonly number[] {
+    if (this.#suites) return this.#suites;
+    const b = this.body, s = this.offsets.cipherSuites + 2, e = this.offsets.compressionMethods;
+    const out = new Array<number>((e - s) >> 1);
+    for (let i = s, j = 0; i < e; i += 2, j++) out[j] = (b[i] << 8) | b[i + 1];
+    return this.#suites = out;
+  }
+  get compressionMethods(): Uint8Array {
+    return this.#compression ??= this.body.subarray(this.offsets.compressionMethods + 1, this.offsets.extensions);
+  }
+  /** Plain-data view for logs and JSON (byte fields as lengths only). */
+  toJSON(): unknown {
+    return {
+      dtls: this.dtls,
+      legacyVersion: this.legacyVersion,
+      legacySessionIdLength: this.legacySessionId.length,
+      legacyCookieLength: this.legacyCookie?.length,
+      cipherSuites: this.cipherSuites,
+      extensions: this.extensions.map((e) => e.type),
+      supportedVersions: this.supportedVersions,
+      supportedGroups: this.supportedGroups,
+      keyShareGroups: this.keyShares?.map((k) => k.group),
+      serverName: this.serverName,
+    };
+  }
+}
+
+function truncated(field: string, offset: number): DecodeError {
+  return new DecodeError("truncated", field, offset);
+}
+
 /**
  * Decodes a ClientHello body. Throws only {@link DecodeError}.
+ *
+ * Byte fields are zero-copy views into `body`: keep `body` unchanged while the result is in use.
  *
  * @example
  * ```ts
@@ -84,78 +252,7 @@ export interface ParseClientHelloOptions {
  * ```
  */
 export function parseClientHello(body: Uint8Array, options: ParseClientHelloOptions): ClientHello {
-  const r = new Reader(body);
-  const legacyVersion = r.u16("client_hello.legacy_version");
-  const random = r.bytesN(32, "client_hello.random");
-  const sessionIdAt = r.pos;
-  const legacySessionId = r.vectorBytes(1, "client_hello.legacy_session_id", 0, 32);
-  const cookieAt = r.pos;
-  let legacyCookie: Uint8Array | undefined;
-  if (options.dtls) legacyCookie = r.vectorBytes(1, "client_hello.cookie");
-  const suitesAt = r.pos;
-  const [cs, ce] = r.vector(2, "client_hello.cipher_suites");
-  if (ce === cs) throw new DecodeError("empty-cipher-suites", "client_hello.cipher_suites", suitesAt);
-  if ((ce - cs) & 1) {
-    throw new DecodeError("bad-length", "client_hello.cipher_suites", suitesAt, "odd length");
-  }
-  const cipherSuites = new Array<number>((ce - cs) >> 1);
-  for (let i = cs, j = 0; i < ce; i += 2, j++) cipherSuites[j] = (body[i] << 8) | body[i + 1];
-  const compressionAt = r.pos;
-  const compressionMethods = r.vectorBytes(1, "client_hello.compression_methods");
-  if (compressionMethods.length === 0) {
-    throw new DecodeError("empty-compression-methods", "client_hello.compression_methods", compressionAt);
-  }
-  const extensionsAt = r.pos;
-  const extensions: RawExtension[] = [];
-  const decoded: DecodedExtensions = {};
-  if (r.remaining > 0) {
-    const [es, ee] = r.vector(2, "client_hello.extensions");
-    r.expectEnd("client_hello");
-    const er = new Reader(body, es, ee);
-    let seen: Set<number> | undefined;
-    while (er.remaining > 0) {
-      const offset = er.pos;
-      const type = er.u16("extension.type");
-      const data = er.vectorBytes(2, "extension.data");
-      // Duplicate check: linear for the usual handful, a Set once the list grows, so a
-      // hostile list of 16k empty extensions stays O(n).
-      if (extensions.length < 16) {
-        for (let i = 0; i < extensions.length; i++) {
-          if (extensions[i].type === type) {
-            throw new DecodeError("duplicate-extension", `extension ${type}`, offset);
-          }
-        }
-      } else {
-        if (!seen) seen = new Set(extensions.map((e) => e.type));
-        if (seen.has(type)) throw new DecodeError("duplicate-extension", `extension ${type}`, offset);
-        seen.add(type);
-      }
-      if (extensions.length > 0 && extensions[extensions.length - 1].type === ExtensionType.pre_shared_key) {
-        throw new DecodeError("psk-not-last", "extension pre_shared_key", extensions[extensions.length - 1].offset);
-      }
-      extensions.push({ type, data, offset });
-      decodeExtension(type, body, offset + 4, offset + 4 + data.length, decoded);
-    }
-  }
-  return {
-    dtls: options.dtls,
-    body,
-    legacyVersion,
-    random,
-    legacySessionId,
-    legacyCookie,
-    cipherSuites,
-    compressionMethods,
-    extensions,
-    offsets: {
-      sessionId: sessionIdAt,
-      cookie: cookieAt,
-      cipherSuites: suitesAt,
-      compressionMethods: compressionAt,
-      extensions: extensionsAt,
-    },
-    ...decoded,
-  };
+  return new ParsedClientHello(body, options.dtls);
 }
 
 /** Returns the raw extension of `type`, if present. */
