@@ -1,0 +1,92 @@
+/**
+ * Transports for hellogate: UDP, TCP and WHATWG-stream adapters that drive the sans-I/O
+ * listeners with real sockets under Deno, Bun and Node.
+ *
+ * - UDP: {@link listenUdp} (node:dgram by default; `adapter: "auto"` picks `Bun.udpSocket`
+ *   under Bun, or `Deno.listenDatagram` under Deno when started with `--unstable-net`).
+ *   Accepted peers become {@link DatagramConnection}s; their later datagrams (including the
+ *   rest of a fragmented ClientHello) are routed to them, never lost.
+ * - TCP: {@link listenTcp} (node:net by default; `Deno.listen` / `Bun.listen` natively).
+ * - Streams: {@link acceptStream} over any `{ readable, writable }` pair (QUIC-like streams).
+ *
+ * Every listener is an async iterable of accepted connections, closes on an `AbortSignal`,
+ * and keeps {@link TransportCounters} (HVR/HRR/alerts sent, accepted, dropped by reason,
+ * bytes in/out, amplification) readable at any time.
+ *
+ * @example
+ * ```ts
+ * import { listenUdp, type DatagramEngine } from "@hellogate/hellogate/transports";
+ * declare const engine: DatagramEngine; // e.g. new DatagramListener({ keyring })
+ * const ac = new AbortController();
+ * const udp = await listenUdp({ hostname: "127.0.0.1", port: 0, engine, signal: ac.signal });
+ * for await (const conn of udp) {
+ *   console.log("accepted", conn.accepted.protocol, "from", conn.peer);
+ *   for await (const datagram of conn.datagrams) console.log(datagram.length);
+ * }
+ * ```
+ *
+ * @module
+ */
+export type { DatagramEngine, StreamEngine, StreamEngineFactory } from "./engine.ts";
+export { type Clock, ManualClock, systemClock } from "./clock.ts";
+export { AsyncQueue } from "./queue.ts";
+export {
+  type AcceptedEvent,
+  type ClosedEvent,
+  type CountersSnapshot,
+  type DroppedEvent,
+  type SentEvent,
+  TransportCounters,
+  type TransportDropReason,
+  type TransportEvent,
+  type TransportEventBase,
+  type TransportKind,
+} from "./counters.ts";
+export type { BindOptions } from "./address.ts";
+export type { ConnectionEndReason, DatagramConnection } from "./connection.ts";
+export {
+  DatagramGate,
+  type DatagramGateOptions,
+  type DatagramSocketBinding,
+  type UdpAdapterName,
+  type UdpListener,
+} from "./datagram_gate.ts";
+export { listenUdpNode, type UdpListenOptions } from "./udp_node.ts";
+export { denoUdpAvailable, listenUdpDeno } from "./udp_deno.ts";
+export { bunUdpAvailable, listenUdpBun } from "./udp_bun.ts";
+export { autoUdpAdapter, listenUdp, type ListenUdpOptions, type UdpAdapterChoice } from "./udp.ts";
+export {
+  acceptStream,
+  type AcceptedStream,
+  type AcceptStreamOptions,
+  type RejectedStream,
+  type StreamAcceptResult,
+  type StreamIO,
+} from "./streams.ts";
+export {
+  type RawStreamConnection,
+  StreamGate,
+  type StreamGateOptions,
+  type StreamServerBinding,
+  type TcpAdapterName,
+  type TcpConnection,
+  type TcpListener,
+} from "./stream_gate.ts";
+export { listenTcpNode, nodeSocketStreams, type TcpListenOptions } from "./tcp_node.ts";
+export { denoTcpAvailable, listenTcpDeno } from "./tcp_deno.ts";
+export { bunTcpAvailable, listenTcpBun } from "./tcp_bun.ts";
+export { autoTcpAdapter, listenTcp, type ListenTcpOptions, type TcpAdapterChoice } from "./tcp.ts";
+export { currentRuntime, type RuntimeName } from "./runtime.ts";
+export type { PeerAddress } from "../core/peer.ts";
+export type * from "../core/outcome.ts";
+export type { ProtocolName } from "../core/constants/versions.ts";
+export type { HashName } from "../core/constants/cipher_suites.ts";
+export { AlertDescription, type AlertName } from "../core/constants/protocol.ts";
+export type { ClientHello, ClientHelloOffsets, RawExtension } from "../core/messages/client_hello.ts";
+export type {
+  DecodedExtensions,
+  KeyShareEntry,
+  PreSharedKeyOffer,
+  PskIdentity,
+  UseSrtp,
+} from "../core/messages/client_hello_extensions.ts";

@@ -1,0 +1,60 @@
+/**
+ * UDP on Bun's native `Bun.udpSocket`.
+ *
+ * @module
+ */
+import { type BindOptions, bindHost, isIpv6Host, peerFrom, sendHost } from "./address.ts";
+import { DatagramGate, type DatagramGateOptions, type UdpListener } from "./datagram_gate.ts";
+import { bunGlobal } from "./runtime.ts";
+
+/** True when running under Bun (`Bun.udpSocket` exists). */
+export function bunUdpAvailable(): boolean {
+  return typeof bunGlobal()?.udpSocket === "function";
+}
+
+/**
+ * Binds a native Bun UDP socket. Throws when not running under Bun.
+ *
+ * @example
+ * ```ts ignore
+ * import { listenUdpBun, type DatagramEngine } from "@hellogate/hellogate/transports";
+ * declare const engine: DatagramEngine;
+ * const udp = await listenUdpBun({ port: 0, engine }); // bun run ...
+ * ```
+ */
+export async function listenUdpBun(options: BindOptions & DatagramGateOptions): Promise<UdpListener> {
+  const bun = bunGlobal();
+  if (!bun?.udpSocket) throw new Error("hellogate: Bun.udpSocket is unavailable (not running under Bun)");
+  const host = bindHost(options);
+  const v6 = isIpv6Host(host);
+  let gate = undefined as DatagramGate | undefined;
+  const socket = await bun.udpSocket({
+    hostname: host,
+    port: options.port ?? 0,
+    binaryType: "uint8array",
+    socket: {
+      data(_s, data, port, address) {
+        // Copy: the runtime may reuse its receive buffer, and an engine may hold a fragment.
+        gate?.deliver(new Uint8Array(data), peerFrom(address, port));
+      },
+    },
+  });
+  let closed = false;
+  gate = new DatagramGate({
+    adapter: "Bun.udpSocket",
+    local: peerFrom(socket.address.address, socket.port),
+    send: (bytes, peer) => {
+      if (closed) return Promise.reject(new Error("hellogate: socket closed"));
+      socket.send(bytes, peer.port, sendHost(peer, v6));
+      return Promise.resolve();
+    },
+    close: () => {
+      if (!closed) {
+        closed = true;
+        socket.close();
+      }
+      return Promise.resolve();
+    },
+  }, options);
+  return gate;
+}

@@ -1,0 +1,76 @@
+/**
+ * UDP on `Deno.listenDatagram`. That API is unstable: Deno must run with `--unstable-net`
+ * (or `"unstable": ["net"]` in deno.json). Without it {@link denoUdpAvailable} is false,
+ * {@link listenUdpDeno} throws, and `listenUdp({ adapter: "auto" })` falls back to node:dgram.
+ *
+ * @module
+ */
+import { type BindOptions, bindHost, isIpv6Host, peerFrom, sendHost } from "./address.ts";
+import { DatagramGate, type DatagramGateOptions, type UdpListener } from "./datagram_gate.ts";
+import { denoGlobal } from "./runtime.ts";
+
+/** True when running under Deno with `Deno.listenDatagram` available (`--unstable-net`). */
+export function denoUdpAvailable(): boolean {
+  return typeof denoGlobal()?.listenDatagram === "function";
+}
+
+/**
+ * Binds a native Deno UDP socket. Throws when not under Deno or without `--unstable-net`.
+ *
+ * @example
+ * ```ts ignore
+ * import { listenUdpDeno, type DatagramEngine } from "@hellogate/hellogate/transports";
+ * declare const engine: DatagramEngine;
+ * const udp = await listenUdpDeno({ port: 0, engine }); // deno run --unstable-net ...
+ * ```
+ */
+export function listenUdpDeno(options: BindOptions & DatagramGateOptions): Promise<UdpListener> {
+  const deno = denoGlobal();
+  if (!deno?.listenDatagram) {
+    return Promise.reject(
+      new Error(
+        "hellogate: Deno.listenDatagram is unavailable (run Deno with --unstable-net), " +
+          "or use listenUdpNode / listenUdp({ adapter: \"auto\" })",
+      ),
+    );
+  }
+  try {
+    const host = bindHost(options);
+    const v6 = isIpv6Host(host);
+    const conn = deno.listenDatagram({ hostname: host, port: options.port ?? 0, transport: "udp" });
+    let closed = false;
+    let gate = undefined as DatagramGate | undefined;
+    const loop = (async () => {
+      while (!closed) {
+        let got: [Uint8Array, { hostname: string; port: number }];
+        try {
+          got = await conn.receive();
+        } catch {
+          if (closed) break;
+          gate?.counters.drop("io-error");
+          continue;
+        }
+        gate?.deliver(got[0], peerFrom(got[1].hostname, got[1].port));
+      }
+    })();
+    gate = new DatagramGate({
+      adapter: "Deno.listenDatagram",
+      local: peerFrom(conn.addr.hostname, conn.addr.port),
+      send: async (bytes, peer) => {
+        if (closed) throw new Error("hellogate: socket closed");
+        await conn.send(bytes, { transport: "udp", hostname: sendHost(peer, v6), port: peer.port });
+      },
+      close: async () => {
+        if (closed) return;
+        closed = true;
+        try {
+          conn.close();
+        } catch { /* already closed */ }
+        await loop;
+      },
+    }, options);
+    return Promise.resolve(gate);
+  } catch (e) {
+    return Promise.reject(e);
+  }
+}

@@ -1,0 +1,60 @@
+/**
+ * UDP on `node:dgram`: the portable default. Works unflagged under Deno, Bun and Node.
+ *
+ * @module
+ */
+import dgram from "node:dgram";
+import { type BindOptions, bindHost, isIpv6Host, peerFrom, sendHost } from "./address.ts";
+import { DatagramGate, type DatagramGateOptions, type UdpListener } from "./datagram_gate.ts";
+
+/** Options for the UDP listeners: where to bind plus the gate options. */
+export interface UdpListenOptions extends BindOptions, DatagramGateOptions {}
+
+/**
+ * Binds a `node:dgram` socket and drives `options.engine` with it.
+ *
+ * @example
+ * ```ts
+ * import { listenUdpNode, type DatagramEngine } from "@hellogate/hellogate/transports";
+ * declare const engine: DatagramEngine;
+ * const udp = await listenUdpNode({ hostname: "127.0.0.1", port: 0, engine });
+ * for await (const conn of udp) {
+ *   for await (const datagram of conn.datagrams) console.log(conn.peer, datagram.length);
+ * }
+ * ```
+ */
+export async function listenUdpNode(options: UdpListenOptions): Promise<UdpListener> {
+  const host = bindHost(options);
+  const v6 = isIpv6Host(host);
+  const socket = dgram.createSocket({ type: v6 ? "udp6" : "udp4" });
+  await new Promise<void>((resolve, reject) => {
+    const onError = (e: Error) => reject(e);
+    socket.once("error", onError);
+    socket.bind(options.port ?? 0, host, () => {
+      socket.off("error", onError);
+      resolve();
+    });
+  });
+  const local = socket.address();
+  let closed = false;
+  const gate = new DatagramGate({
+    adapter: "node:dgram",
+    local: peerFrom(local.address, local.port),
+    send: (bytes, peer) =>
+      new Promise<void>((resolve, reject) => {
+        if (closed) return reject(new Error("hellogate: socket closed"));
+        socket.send(bytes, peer.port, sendHost(peer, v6), (err) => (err ? reject(err) : resolve()));
+      }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        if (closed) return resolve();
+        closed = true;
+        socket.close(() => resolve());
+      }),
+  }, options);
+  socket.on("error", () => gate.counters.drop("io-error"));
+  socket.on("message", (msg: Uint8Array, rinfo: { address: string; port: number }) => {
+    gate.deliver(new Uint8Array(msg.buffer, msg.byteOffset, msg.byteLength), peerFrom(rinfo.address, rinfo.port));
+  });
+  return gate;
+}
