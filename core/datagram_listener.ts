@@ -39,10 +39,14 @@
  * @module
  */
 import type { CookieKeyring } from "./cookie/keyring.ts";
-import { issueHvrCookie, verifyHvrCookie } from "./cookie/hvr_cookie.ts";
+import { HVR_COOKIE_LENGTH, verifyHvrCookie, writeHvrCookie } from "./cookie/hvr_cookie.ts";
 import type { CookieRejection } from "./cookie/verdict.ts";
 import { type ClientHello, parseClientHello } from "./messages/client_hello.ts";
-import { encodeHelloVerifyRequest } from "./messages/hello_verify_request.ts";
+import {
+  HELLO_VERIFY_REQUEST_COOKIE_OFFSET,
+  helloVerifyRequestLength,
+  writeHelloVerifyRequestHeaders,
+} from "./messages/hello_verify_request.ts";
 import { dtlsHelloRetryRequestDatagram } from "./messages/hello_retry_request.ts";
 import { encodeDtlsAlert } from "./messages/alert.ts";
 import { DecodeError } from "./wire/decode_error.ts";
@@ -414,12 +418,10 @@ export class DatagramListener {
   }
 
   #sendHvr(ch: ClientHello, peer: PeerAddress, now: number, seq: number, bytesIn: number, protocol: "dtls1.0" | "dtls1.2"): Outcome {
-    const bytes = encodeHelloVerifyRequest({
-      recordVersion: this.#hvrRecordVersion,
-      epoch: 0,
-      sequence: seq,
-      cookie: issueHvrCookie(this.#keyring, peer, ch, now),
-    });
+    // One allocation: the cookie is MACed straight into the reply.
+    const bytes = new Uint8Array(helloVerifyRequestLength(HVR_COOKIE_LENGTH));
+    writeHelloVerifyRequestHeaders(bytes, this.#hvrRecordVersion, 0, seq, HVR_COOKIE_LENGTH);
+    writeHvrCookie(this.#keyring, peer, ch, now, bytes, HELLO_VERIFY_REQUEST_COOKIE_OFFSET);
     return this.#send(bytes, bytesIn, "hello_verify_request", protocol);
   }
 

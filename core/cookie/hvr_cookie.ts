@@ -54,11 +54,11 @@ const HEADER_LENGTH = 5;
 const TAG_LENGTH = HVR_COOKIE_LENGTH - HEADER_LENGTH;
 const PEER = new Uint8Array(PEER_BINDING_LENGTH);
 
-function mac(key: CookieMacKey, cookie: Uint8Array, peer: PeerAddress, ch: ClientHello): MacStream {
+function mac(key: CookieMacKey, cookie: Uint8Array, at: number, peer: PeerAddress, ch: ClientHello): MacStream {
   encodePeerBinding(peer, PEER);
   const body = ch.body, o = ch.offsets;
   return key.begin()
-    .bytes(cookie, 0, HEADER_LENGTH)
+    .bytes(cookie, at, at + HEADER_LENGTH)
     .bytes(PEER)
     .bytes(body, 0, o.cookie)
     .bytes(body, o.cipherSuites, o.extensions);
@@ -75,13 +75,29 @@ export function issueHvrCookie(
   ch: ClientHello,
   now: number,
 ): Uint8Array {
+  const cookie = new Uint8Array(HVR_COOKIE_LENGTH);
+  writeHvrCookie(keyring, peer, ch, now, cookie, 0);
+  return cookie;
+}
+
+/**
+ * Like {@link issueHvrCookie}, but writes the 32 bytes into `out` at `at` (so a listener can
+ * build the whole HelloVerifyRequest in one allocation).
+ */
+export function writeHvrCookie(
+  keyring: CookieKeyring,
+  peer: PeerAddress,
+  ch: ClientHello,
+  now: number,
+  out: Uint8Array,
+  at: number,
+): void {
+  if (at < 0 || at + HVR_COOKIE_LENGTH > out.length) throw new RangeError("HVR cookie does not fit in the output");
   const t = cookieSeconds(now);
   const slot = keyring.issuingKey(now);
-  const cookie = new Uint8Array(HVR_COOKIE_LENGTH);
-  cookie[0] = (HVR_COOKIE_KIND << 4) | slot.id;
-  writeU32(cookie, 1, t);
-  mac(slot.key, cookie, peer, ch).finishInto(cookie, HEADER_LENGTH, TAG_LENGTH);
-  return cookie;
+  out[at] = (HVR_COOKIE_KIND << 4) | slot.id;
+  writeU32(out, at + 1, t);
+  mac(slot.key, out, at, peer, ch).finishInto(out, at + HEADER_LENGTH, TAG_LENGTH);
 }
 
 /**
@@ -108,7 +124,7 @@ export function verifyHvrCookie(
   const keyId = cookie[0] & 15;
   const key = keyring.verifyingKey(keyId, now, skew);
   if (key === undefined) return REJECTED["unknown-key"];
-  if (!mac(key, cookie, peer, ch).finishEquals(cookie, HEADER_LENGTH, TAG_LENGTH)) return REJECTED["bad-mac"];
+  if (!mac(key, cookie, 0, peer, ch).finishEquals(cookie, HEADER_LENGTH, TAG_LENGTH)) return REJECTED["bad-mac"];
   const issuedAt = readU32(cookie, 1);
   return checkCookieAge(issuedAt, now, skew, options) ?? { ok: true, issuedAt, keyId };
 }

@@ -30,8 +30,28 @@ export function helloVerifyRequestLength(cookieLength: number): number {
 /** Encodes the whole HelloVerifyRequest datagram. */
 export function encodeHelloVerifyRequest(f: HelloVerifyRequestFields): Uint8Array {
   if (f.cookie.length > 255) throw new RangeError("HelloVerifyRequest cookie exceeds 255 bytes");
-  const bodyLength = 3 + f.cookie.length;
   const out = new Uint8Array(helloVerifyRequestLength(f.cookie.length));
+  writeHelloVerifyRequestHeaders(out, f.recordVersion, f.epoch, f.sequence, f.cookie.length);
+  out.set(f.cookie, HELLO_VERIFY_REQUEST_COOKIE_OFFSET);
+  return out;
+}
+
+/** Where the cookie starts in a HelloVerifyRequest datagram. */
+export const HELLO_VERIFY_REQUEST_COOKIE_OFFSET = 28;
+
+/**
+ * Writes everything of a HelloVerifyRequest datagram but the cookie bytes (which go at
+ * {@link HELLO_VERIFY_REQUEST_COOKIE_OFFSET}) into `out`, sized {@link helloVerifyRequestLength}.
+ */
+export function writeHelloVerifyRequestHeaders(
+  out: Uint8Array,
+  recordVersion: number,
+  epoch: number,
+  sequence: number,
+  cookieLength: number,
+): void {
+  const f = { recordVersion, epoch, sequence, cookieLength };
+  const bodyLength = 3 + cookieLength;
   writeDtlsRecordHeader(
     out,
     0,
@@ -47,7 +67,5 @@ export function encodeHelloVerifyRequest(f: HelloVerifyRequestFields): Uint8Arra
   // RFC 6347 §4.2.1: server_version in the HVR is DTLS 1.0 regardless of what will be negotiated.
   out[b] = ProtocolVersion.DTLS1_0 >>> 8;
   out[b + 1] = ProtocolVersion.DTLS1_0 & 0xff;
-  out[b + 2] = f.cookie.length;
-  out.set(f.cookie, b + 3);
-  return out;
+  out[b + 2] = f.cookieLength;
 }
