@@ -278,8 +278,15 @@ export class DatagramListener {
       }
     }
     if (!this.#budget.enabled) return this.#drop("reassembly-budget", "fragmented ClientHello and reassembly is disabled");
+    const peerKey = formatPeer(peer);
+    // With DTLS 1.3 off, a CH1 (message_seq 0) is always answered from its first fragment, so its
+    // later fragments are useless: do not spend budget on them unless a message from this peer is
+    // already being reassembled (a cookie-bearing CH at message_seq 0, or its out-of-order head).
+    if (fragOff > 0 && messageSeq === 0 && !this.#v13 && !this.#budget.holds(peerKey)) {
+      return this.#drop("stray-fragment", "later fragment of a ClientHello answered from its first fragment");
+    }
     // Further records of the same message in this datagram are merged too (RFC 6347 §4.1.1).
-    let r = this.#budget.add(formatPeer(peer), {
+    let r = this.#budget.add(peerKey, {
       msgType: HandshakeType.client_hello,
       messageSeq,
       length,
@@ -291,7 +298,7 @@ export class DatagramListener {
     while (r.kind === "held" && end + DTLS_RECORD_HEADER_LENGTH + DTLS_HANDSHAKE_HEADER_LENGTH <= datagram.length) {
       const next = this.#nextFragment(datagram, end, messageSeq, length);
       if (!next) break;
-      r = this.#budget.add(formatPeer(peer), {
+      r = this.#budget.add(peerKey, {
         msgType: HandshakeType.client_hello,
         messageSeq,
         length,

@@ -148,6 +148,11 @@ export class ReassemblyBudget {
     this.counters.entries--;
   }
 
+  /** True when a partial message from `peerKey` is held. */
+  holds(peerKey: string): boolean {
+    return this.#entries.has(peerKey);
+  }
+
   /** Drops expired entries (oldest first; insertion order is creation order). */
   sweep(now: number): void {
     for (const [key, e] of this.#entries) {
