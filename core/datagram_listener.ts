@@ -274,17 +274,17 @@ export class DatagramListener {
       const mayBe13 = this.#v13 && legacyVersion !== ProtocolVersion.DTLS1_0;
       if (!mayBe13) {
         const stateless = this.#statelessFirstFragment(frag, peer, now, seq, datagram.length);
-        if (stateless) return stateless;
+        if (stateless) {
+          // Tails of this CH1 that arrived before its head are useless now: free their budget.
+          // (Tails arriving later are held until expiry, or until the CH2 replaces them: holding
+          // them keeps the outcome independent of arrival order, see the module comment.)
+          this.#budget.discard(formatPeer(peer), messageSeq);
+          return stateless;
+        }
       }
     }
     if (!this.#budget.enabled) return this.#drop("reassembly-budget", "fragmented ClientHello and reassembly is disabled");
     const peerKey = formatPeer(peer);
-    // With DTLS 1.3 off, a CH1 (message_seq 0) is always answered from its first fragment, so its
-    // later fragments are useless: do not spend budget on them unless a message from this peer is
-    // already being reassembled (a cookie-bearing CH at message_seq 0, or its out-of-order head).
-    if (fragOff > 0 && messageSeq === 0 && !this.#v13 && !this.#budget.holds(peerKey)) {
-      return this.#drop("stray-fragment", "later fragment of a ClientHello answered from its first fragment");
-    }
     // Further records of the same message in this datagram are merged too (RFC 6347 §4.1.1).
     let r = this.#budget.add(peerKey, {
       msgType: HandshakeType.client_hello,

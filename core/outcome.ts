@@ -50,8 +50,6 @@ export type DropReason =
   | "legacy-cookie-not-empty"
   /** CH2 does not match the cookie (suite not offered, wrong group, not exactly one share, early_data). */
   | "cookie-mismatch"
-  /** A later fragment of a ClientHello that was already answered from its first fragment. */
-  | "stray-fragment"
   /** A fragment could not be held: the reassembly budget is full or disabled. */
   | "reassembly-budget"
   /** A reply would exceed the amplification bound. */

@@ -153,6 +153,12 @@ export class ReassemblyBudget {
     return this.#entries.has(peerKey);
   }
 
+  /** Drops the partial message of `peerKey` with `messageSeq`, if held. */
+  discard(peerKey: string, messageSeq: number): void {
+    const e = this.#entries.get(peerKey);
+    if (e && e.messageSeq === messageSeq) this.#remove(peerKey, e);
+  }
+
   /** Drops expired entries (oldest first; insertion order is creation order). */
   sweep(now: number): void {
     for (const [key, e] of this.#entries) {
