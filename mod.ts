@@ -128,3 +128,12 @@ export {
   transcriptPrefix,
 } from "./core/messages/hello_retry_request.ts";
 export { encodeHelloVerifyRequest, type HelloVerifyRequestFields } from "./core/messages/hello_verify_request.ts";
+export {
+  DEFAULT_STREAM_MAX_BUFFERED_BYTES,
+  DEFAULT_STREAM_MAX_RECORD_BYTES,
+  type StreamFraming,
+  StreamListener,
+  type StreamListenerCounters,
+  type StreamListenerOptions,
+  type StreamListenerState,
+} from "./core/stream_listener.ts";
