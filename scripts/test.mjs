@@ -50,7 +50,7 @@ if (staticOnly && !only.length) {
 }
 
 // Deno: flat node:test tests are counted one each ("ok | N passed | M failed").
-const d = run("deno test", bin("deno"), ["test", "-A", "--no-check", ...files], { capture: true });
+const d = run("deno test", bin("deno"), ["test", "-A", "--unstable-net", "--no-check", ...files], { capture: true });
 const dm = d.out.match(/(\d+) passed[^|\n]*\|\s*(\d+) failed/g);
 let dPass = 0, dFail = 0;
 if (dm) {
