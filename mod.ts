@@ -116,6 +116,7 @@ export {
   DEFAULT_TLS13_CIPHER_SUITES,
   negotiate,
   type Negotiation,
+  type RetryKeyShare,
   type RetryPolicy,
 } from "./core/retry.ts";
 export {

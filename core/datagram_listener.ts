@@ -64,6 +64,7 @@ import {
   DEFAULT_GROUPS,
   DEFAULT_TLS13_CIPHER_SUITES,
   negotiate,
+  type RetryKeyShare,
   type RetryPolicy,
 } from "./retry.ts";
 import type { AcceptedOutcome, DropReason, DroppedOutcome, Outcome, SendOutcome } from "./outcome.ts";
@@ -81,6 +82,8 @@ export interface DatagramListenerOptions {
   readonly cipherSuites?: readonly number[];
   /** DTLS 1.3 groups, most preferred first (default x25519, secp256r1, secp384r1). */
   readonly groups?: readonly number[];
+  /** Cookie-only HRR when the client sent a usable share (`"when-needed"`, default) or request another group (`"always"`); see {@link RetryPolicy.retryKeyShare}. */
+  readonly retryKeyShare?: RetryKeyShare;
   /** Cookie lifetime in seconds (default 60). */
   readonly cookieLifetimeSeconds?: number;
   /** Largest ClientHello accepted at all (default 16384 bytes). */
@@ -176,7 +179,11 @@ export class DatagramListener {
     this.#policy = {
       cipherSuites: options.cipherSuites ?? DEFAULT_TLS13_CIPHER_SUITES,
       groups: options.groups ?? DEFAULT_GROUPS,
+      retryKeyShare: options.retryKeyShare ?? "when-needed",
     };
+    if (this.#policy.retryKeyShare !== "when-needed" && this.#policy.retryKeyShare !== "always") {
+      throw new TypeError(`retryKeyShare must be "when-needed" or "always"`);
+    }
     if (this.#policy.cipherSuites.length === 0) throw new TypeError("cipherSuites must not be empty");
     if (this.#policy.groups.length === 0) throw new TypeError("groups must not be empty");
     this.#lifetime = options.cookieLifetimeSeconds ?? 60;

@@ -34,7 +34,18 @@ export interface RetryPolicy {
   readonly cipherSuites: readonly number[];
   /** Named groups, most preferred first. */
   readonly groups: readonly number[];
+  /**
+   * When the client already sent a usable share: `"when-needed"` (default) sends a cookie-only
+   * HRR, as RFC 8446 §4.1.4 allows and OpenSSL does; `"always"` instead requests the most
+   * preferred enabled group the client supports but sent no share for (falling back to
+   * cookie-only when there is none). `"always"` works around clients that reject cookie-only
+   * HRRs (GnuTLS 3.7 aborts with illegal_parameter), at the cost of a new key share.
+   */
+  readonly retryKeyShare?: RetryKeyShare;
 }
+
+/** See {@link RetryPolicy.retryKeyShare}. */
+export type RetryKeyShare = "when-needed" | "always";
 
 /** Result of {@link negotiate}. */
 export type Negotiation =
@@ -80,7 +91,16 @@ export function negotiate(ch: ClientHello, policy: RetryPolicy): Negotiation {
   const hash = tls13SuiteHash(cipherSuite)!;
   const supported = ch.supportedGroups ?? [];
   for (const g of policy.groups) {
-    if (supported.includes(g) && usableShare(ch, g)) return { ok: true, cipherSuite, hash, group: g, shareSent: true };
+    if (supported.includes(g) && usableShare(ch, g)) {
+      if (policy.retryKeyShare === "always") {
+        for (const h of policy.groups) {
+          if (supported.includes(h) && !ch.keyShares?.some((s) => s.group === h)) {
+            return { ok: true, cipherSuite, hash, group: h, shareSent: false };
+          }
+        }
+      }
+      return { ok: true, cipherSuite, hash, group: g, shareSent: true };
+    }
   }
   for (const g of policy.groups) {
     if (supported.includes(g)) return { ok: true, cipherSuite, hash, group: g, shareSent: false };

@@ -114,6 +114,7 @@ import {
   DEFAULT_GROUPS,
   DEFAULT_TLS13_CIPHER_SUITES,
   negotiate,
+  type RetryKeyShare,
   type RetryPolicy,
 } from "./retry.ts";
 import { describeNonTls, HandshakeAssembler, isTlsContentType } from "./stream_framing.ts";
@@ -156,6 +157,8 @@ export interface StreamListenerOptions {
   readonly cipherSuites?: readonly number[];
   /** Groups, most preferred first (default x25519, secp256r1, secp384r1). */
   readonly groups?: readonly number[];
+  /** Cookie-only HRR when the client sent a usable share (`"when-needed"`, default) or request another group (`"always"`); see {@link RetryPolicy.retryKeyShare}. */
+  readonly retryKeyShare?: RetryKeyShare;
   /** Cookie lifetime in seconds (default 60). */
   readonly cookieLifetimeSeconds?: number;
   /**
@@ -295,7 +298,11 @@ export class StreamListener {
     this.#policy = {
       cipherSuites: options.cipherSuites ?? DEFAULT_TLS13_CIPHER_SUITES,
       groups: options.groups ?? DEFAULT_GROUPS,
+      retryKeyShare: options.retryKeyShare ?? "when-needed",
     };
+    if (this.#policy.retryKeyShare !== "when-needed" && this.#policy.retryKeyShare !== "always") {
+      throw new TypeError(`retryKeyShare must be "when-needed" or "always"`);
+    }
     if (this.#policy.cipherSuites.length === 0) throw new TypeError("cipherSuites must not be empty");
     for (const s of this.#policy.cipherSuites) {
       if (!tls13SuiteHash(s)) throw new TypeError(`cipher suite 0x${s.toString(16)} is not a TLS 1.3 suite`);

@@ -37,6 +37,8 @@ interface TlsCase {
   readonly args: (port: number) => string[];
   /** Listener groups (default: the listener's defaults). */
   readonly groups?: number[];
+  /** Listener retryKeyShare policy (default "when-needed"). */
+  readonly retryKeyShare?: "when-needed" | "always";
   /** The HRR must request this group's key share (undefined: a cookie-only HRR). */
   readonly hrrGroup?: number;
 }
@@ -54,6 +56,9 @@ const cases: [string, TlsCase][] = [
   ["openssl s_client -tls1_3 (cookie-only HRR)", { tool: "openssl", args: openssl() }],
   ["openssl s_client -tls1_3 -groups P-256:X25519 (HRR requests x25519)", { tool: "openssl", args: openssl("-groups", "P-256:X25519"), groups: [X25519], hrrGroup: X25519 }],
   ["gnutls-cli TLS 1.3, listener wants secp384r1 (HRR requests a key share)", { tool: "gnutls-cli", args: gnutls13, groups: [0x0018], hrrGroup: 0x0018 }],
+  // Default groups [x25519, secp256r1, secp384r1]; gnutls sends x25519 and P-256 shares, so
+  // retryKeyShare "always" requests secp384r1 instead of a cookie-only HRR (which GnuTLS rejects).
+  ["gnutls-cli TLS 1.3, default groups with retryKeyShare always", { tool: "gnutls-cli", args: gnutls13, retryKeyShare: "always", hrrGroup: 0x0018 }],
   ["Node tls.connect (minVersion TLSv1.3)", { tool: "node", args: (port) => ["-e", jsClient(port)] }],
   ["Node tls.connect, listener wants P-256 (HRR requests a key share)", { tool: "node", args: (port) => ["-e", jsClient(port)], groups: [P256], hrrGroup: P256 }],
   [
@@ -74,7 +79,13 @@ async function runTls(c: TlsCase) {
   const keyring = CookieKeyring.random();
   const listeners: StreamListener[] = [];
   const loop = await startTcpLoop((peer) => {
-    const l = new StreamListener({ keyring, framing: "tls-records", peer, ...(c.groups ? { groups: c.groups } : {}) });
+    const l = new StreamListener({
+      keyring,
+      framing: "tls-records",
+      peer,
+      ...(c.groups ? { groups: c.groups } : {}),
+      ...(c.retryKeyShare ? { retryKeyShare: c.retryKeyShare } : {}),
+    });
     listeners.push(l);
     return l;
   });
