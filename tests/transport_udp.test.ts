@@ -86,6 +86,27 @@ for (const adapter of adapters) {
     }
   });
 
+  test(`udp ${adapter}: a reply to a port that closed (ICMP unreachable) does not kill the listener`, async () => {
+    const { udp } = await open(adapter);
+    const gone = await udpClient();
+    const client = await udpClient();
+    try {
+      // Two requests, then the port closes before the replies go out: the second reply draws an
+      // ICMP port-unreachable, which Bun reports as ECONNREFUSED on the socket.
+      await gone.send(bytes(0x01, 0, 0), udp.addr.port);
+      await gone.send(bytes(0x01, 0, 1), udp.addr.port);
+      await gone.close();
+      await new Promise((r) => setTimeout(r, 50));
+      for (let i = 0; i < 3; i++) {
+        await client.send(bytes(0x01, 0, 2), udp.addr.port);
+        assert.deepEqual(await client.recv(), FAKE_HVR);
+      }
+    } finally {
+      await client.close();
+      await udp.close();
+    }
+  });
+
   test(`udp ${adapter}: IPv6 loopback accept and reply`, async () => {
     const { udp } = await open(adapter, { hostname: "::1" });
     const client = await udpClient("::1");

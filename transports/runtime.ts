@@ -46,7 +46,7 @@ export interface BunLike {
     hostname?: string;
     port?: number;
     binaryType?: "uint8array";
-    socket?: { data?(socket: unknown, data: Uint8Array, port: number, address: string): void };
+    socket?: { data?(socket: unknown, data: Uint8Array, port: number, address: string): void; error?(error: Error): void };
   }) => Promise<BunUdpSocketLike>;
   listen?: (options: {
     hostname: string;

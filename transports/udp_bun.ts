@@ -37,6 +37,12 @@ export async function listenUdpBun(options: BindOptions & DatagramGateOptions): 
         // Copy: the runtime may reuse its receive buffer, and an engine may hold a fragment.
         gate?.deliver(new Uint8Array(data), peerFrom(address, port));
       },
+      // An ICMP "port unreachable" for an earlier reply surfaces here (ECONNREFUSED); without a
+      // handler Bun raises it as an uncaught error and the process dies. A peer that sends a
+      // ClientHello and closes its port must not be able to do that.
+      error() {
+        gate?.counters.drop("io-error");
+      },
     },
   });
   let closed = false;
@@ -45,7 +51,12 @@ export async function listenUdpBun(options: BindOptions & DatagramGateOptions): 
     local: peerFrom(socket.address.address, socket.port),
     send: (bytes, peer) => {
       if (closed) return Promise.reject(new Error("hellogate: socket closed"));
-      socket.send(bytes, peer.port, sendHost(peer, v6));
+      try {
+        // Bun throws synchronously (ECONNREFUSED) on the send after an ICMP error.
+        socket.send(bytes, peer.port, sendHost(peer, v6));
+      } catch (e) {
+        return Promise.reject(e);
+      }
       return Promise.resolve();
     },
     close: () => {
