@@ -47,7 +47,7 @@ import {
   helloVerifyRequestLength,
   writeHelloVerifyRequestHeaders,
 } from "./messages/hello_verify_request.ts";
-import { dtlsHelloRetryRequestDatagram } from "./messages/hello_retry_request.ts";
+import { encodeDtlsHelloRetryRequestDatagram } from "./messages/hello_retry_request.ts";
 import { encodeDtlsAlert } from "./messages/alert.ts";
 import { DecodeError } from "./wire/decode_error.ts";
 import { Reader } from "./wire/reader.ts";
@@ -472,7 +472,7 @@ export class DatagramListener {
       if (!n.ok) return this.#alert("handshake_failure", n.reason, n.detail, m);
       const appData = this.#appData?.(peer, ch);
       const retry = buildRetry(this.#keyring, peer, ch, n, now, true, appData);
-      return this.#send(dtlsHelloRetryRequestDatagram(retry.message, m.recordSequence), m.bytesIn, "hello_retry_request", "dtls1.3");
+      return this.#send(encodeDtlsHelloRetryRequestDatagram(retry.fields, m.recordSequence), m.bytesIn, "hello_retry_request", "dtls1.3");
     }
     const check = checkSecondClientHello(this.#keyring, peer, ch, now, true, this.#policy, this.#lifetime);
     if (!check.ok) {

@@ -13,7 +13,11 @@ import { CipherSuite, type HashName, tls13SuiteHash } from "./constants/cipher_s
 import { clientShareLength, groupName, NamedGroup } from "./constants/groups.ts";
 import { HandshakeType } from "./constants/protocol.ts";
 import { digest, hashLength } from "./crypto/hash.ts";
-import { encodeHelloRetryRequestMessage, transcriptPrefix } from "./messages/hello_retry_request.ts";
+import {
+  encodeHelloRetryRequestMessage,
+  type HelloRetryRequestFields,
+  transcriptPrefix,
+} from "./messages/hello_retry_request.ts";
 import type { CookieKeyring } from "./cookie/keyring.ts";
 import { issueHrrCookie, verifyHrrCookie } from "./cookie/hrr_cookie.ts";
 import type { CookieRejection } from "./cookie/verdict.ts";
@@ -128,7 +132,11 @@ export function clientHelloMessage(body: Uint8Array): Uint8Array {
   return out;
 }
 
-/** Issues the HRR for CH1: the message (4-byte header) and the cookie in it. */
+/**
+ * Issues the HRR for CH1: the cookie and the HRR's fields (encode them with
+ * `encodeTlsHelloRetryRequestFlight`, `encodeDtlsHelloRetryRequestDatagram` or
+ * `encodeHelloRetryRequestMessage`).
+ */
 export function buildRetry(
   keyring: CookieKeyring,
   peer: PeerAddress,
@@ -137,7 +145,7 @@ export function buildRetry(
   now: number,
   dtls: boolean,
   appData?: Uint8Array,
-): { message: Uint8Array; cookie: Uint8Array; requestedGroup: number | undefined } {
+): { fields: HelloRetryRequestFields; cookie: Uint8Array; requestedGroup: number | undefined } {
   const requestedGroup = n.shareSent ? undefined : n.group;
   const cookie = issueHrrCookie(keyring, peer, {
     protocol: dtls ? "dtls1.3" : "tls1.3",
@@ -146,14 +154,14 @@ export function buildRetry(
     clientHello1Hash: clientHelloHash(n.hash, ch1.body),
     appData,
   }, now);
-  const message = encodeHelloRetryRequestMessage({
+  const fields: HelloRetryRequestFields = {
     dtls,
     sessionIdEcho: dtls ? EMPTY : ch1.legacySessionId,
     cipherSuite: n.cipherSuite,
     selectedGroup: requestedGroup,
     cookie,
-  });
-  return { message, cookie, requestedGroup };
+  };
+  return { fields, cookie, requestedGroup };
 }
 
 const EMPTY = new Uint8Array(0);

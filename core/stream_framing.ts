@@ -37,7 +37,7 @@ const PARTIAL: AssemblerStep = Object.freeze({ kind: "partial" });
  */
 export class HandshakeAssembler {
   readonly #max: number;
-  readonly #header = new Uint8Array(HEADER);
+  readonly #header: number[] = [0, 0, 0, 0];
   #headerFill = 0;
   /** Whole message length (header included), once the header is known. */
   #total = 0;
@@ -138,7 +138,7 @@ const HTTP_PREFIXES: readonly (readonly [string, string])[] = [
   ["TRAC", "TRACE"],
 ];
 
-function ascii(bytes: Uint8Array, n: number): string {
+function ascii(bytes: ArrayLike<number>, n: number): string {
   let s = "";
   for (let i = 0; i < n && i < bytes.length; i++) s += String.fromCharCode(bytes[i]);
   return s;
@@ -149,7 +149,7 @@ function ascii(bytes: Uint8Array, n: number): string {
  * 4 are looked at): `HTTP request (GET)`, `HTTP/2 connection preface (PRI)`, `SSLv2-format
  * ClientHello`, `SSH`, or the first byte in hex.
  */
-export function describeNonTls(bytes: Uint8Array, n: number): string {
+export function describeNonTls(bytes: ArrayLike<number>, n: number): string {
   const head = ascii(bytes, Math.min(n, 4));
   if (head === "PRI ") return "HTTP/2 connection preface (PRI), not TLS";
   for (const [p, name] of HTTP_PREFIXES) if (head === p) return `HTTP request (${name}), not TLS`;

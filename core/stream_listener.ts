@@ -100,14 +100,14 @@
 import type { CookieKeyring } from "./cookie/keyring.ts";
 import type { CookieRejection } from "./cookie/verdict.ts";
 import { type ClientHello, parseClientHello } from "./messages/client_hello.ts";
-import { tlsHelloRetryRequestRecords } from "./messages/hello_retry_request.ts";
+import { encodeHelloRetryRequestMessage, encodeTlsHelloRetryRequestFlight } from "./messages/hello_retry_request.ts";
 import { encodeTlsAlert } from "./messages/alert.ts";
 import { DecodeError } from "./wire/decode_error.ts";
 import { MAX_PLAINTEXT_FRAGMENT, TLS_RECORD_HEADER_LENGTH } from "./wire/record.ts";
 import { AlertDescription, type AlertName, alertName, ContentType } from "./constants/protocol.ts";
 import { ProtocolVersion } from "./constants/versions.ts";
 import { tls13SuiteHash } from "./constants/cipher_suites.ts";
-import { encodePeerBinding, type PeerAddress, UNSPECIFIED_PEER } from "./peer.ts";
+import { encodePeerBinding, PEER_BINDING_LENGTH, type PeerAddress, UNSPECIFIED_PEER } from "./peer.ts";
 import {
   buildRetry,
   checkSecondClientHello,
@@ -245,6 +245,9 @@ const TLS1_2 = ProtocolVersion.TLS1_2;
  * }
  * ```
  */
+/** Scratch for validating the peer address in the constructor. */
+const PEER_CHECK = new Uint8Array(PEER_BINDING_LENGTH);
+
 export class StreamListener {
   readonly #keyring: CookieKeyring;
   readonly #records: boolean;
@@ -270,7 +273,8 @@ export class StreamListener {
   #earlySkipped = 0;
   /** No record header has been completed yet. */
   #firstRecord = true;
-  readonly #hdr = new Uint8Array(TLS_RECORD_HEADER_LENGTH);
+  // A plain array: typed-array allocation is the dominant cost of a listener per connection under Deno.
+  readonly #hdr: number[] = [0, 0, 0, 0, 0];
   #hdrFill = 0;
   #recType = 0;
   #recLen = 0;
@@ -287,7 +291,7 @@ export class StreamListener {
     this.#keyring = options.keyring;
     this.#records = options.framing === "tls-records";
     if (options.peer) {
-      encodePeerBinding(options.peer); // throws TypeError for an address that does not parse
+      encodePeerBinding(options.peer, PEER_CHECK); // throws TypeError for an address that does not parse
       this.#peer = options.peer;
     } else {
       if (options.allowUnboundPeer !== true) {
@@ -708,8 +712,8 @@ export class StreamListener {
     const appData = this.#appData?.(this.#peer, ch);
     const retry = buildRetry(this.#keyring, this.#peer, ch, n, this.#now, false, appData);
     this.#pendingHrr = this.#records
-      ? tlsHelloRetryRequestRecords(retry.message, ch.legacySessionId.length > 0)
-      : retry.message;
+      ? encodeTlsHelloRetryRequestFlight(retry.fields, ch.legacySessionId.length > 0).wire
+      : encodeHelloRetryRequestMessage(retry.fields);
     this.#state = "awaiting-second-client-hello";
     this.#ch1EarlyData = this.#records && ch.earlyData === true;
     return undefined;

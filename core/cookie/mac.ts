@@ -13,63 +13,7 @@
  * @module
  */
 
-/** First 64 primes. */
-const PRIMES: number[] = [];
-for (let n = 2; PRIMES.length < 64; n++) if (PRIMES.every((p) => n % p !== 0)) PRIMES.push(n);
-
-/** `floor(frac(p^(1/r)) * 2^32)` exactly, via an integer `r`-th root of `p * 2^(32 r)`. */
-function fracRootBits(p: number, r: 2 | 3): number {
-  const target = BigInt(p) << BigInt(32 * r);
-  const pow = (x: bigint) => r === 2 ? x * x : x * x * x;
-  let x = BigInt(Math.floor((r === 2 ? Math.sqrt(p) : Math.cbrt(p)) * 2 ** 32));
-  while (pow(x + 1n) <= target) x++;
-  while (pow(x) > target) x--;
-  return Number(x & 0xffffffffn) | 0;
-}
-
-/** Round constants: cube roots of the first 64 primes (FIPS 180-4 §4.2.2). */
-const K = /* @__PURE__ */ Int32Array.from(PRIMES, (p) => fracRootBits(p, 3));
-/** Initial hash value: square roots of the first 8 primes (FIPS 180-4 §5.3.3). */
-const SHA256_IV_I32 = /* @__PURE__ */ Int32Array.from(PRIMES.slice(0, 8), (p) => fracRootBits(p, 2));
-
-const W = new Int32Array(64);
-
-/** One SHA-256 compression of `block[off, off + 64)` into `state`. */
-function compress(state: Int32Array, block: Uint8Array, off: number): void {
-  for (let i = 0; i < 16; i++, off += 4) {
-    W[i] = (block[off] << 24) | (block[off + 1] << 16) | (block[off + 2] << 8) | block[off + 3];
-  }
-  for (let i = 16; i < 64; i++) {
-    const a = W[i - 15], b = W[i - 2];
-    const s0 = ((a >>> 7) | (a << 25)) ^ ((a >>> 18) | (a << 14)) ^ (a >>> 3);
-    const s1 = ((b >>> 17) | (b << 15)) ^ ((b >>> 19) | (b << 13)) ^ (b >>> 10);
-    W[i] = (s1 + W[i - 7] + s0 + W[i - 16]) | 0;
-  }
-  let A = state[0], B = state[1], C = state[2], D = state[3];
-  let E = state[4], F = state[5], G = state[6], H = state[7];
-  for (let i = 0; i < 64; i++) {
-    const S1 = ((E >>> 6) | (E << 26)) ^ ((E >>> 11) | (E << 21)) ^ ((E >>> 25) | (E << 7));
-    const T1 = (H + S1 + ((E & F) ^ (~E & G)) + K[i] + W[i]) | 0;
-    const S0 = ((A >>> 2) | (A << 30)) ^ ((A >>> 13) | (A << 19)) ^ ((A >>> 22) | (A << 10));
-    const T2 = (S0 + ((A & B) ^ (A & C) ^ (B & C))) | 0;
-    H = G;
-    G = F;
-    F = E;
-    E = (D + T1) | 0;
-    D = C;
-    C = B;
-    B = A;
-    A = (T1 + T2) | 0;
-  }
-  state[0] = (state[0] + A) | 0;
-  state[1] = (state[1] + B) | 0;
-  state[2] = (state[2] + C) | 0;
-  state[3] = (state[3] + D) | 0;
-  state[4] = (state[4] + E) | 0;
-  state[5] = (state[5] + F) | 0;
-  state[6] = (state[6] + G) | 0;
-  state[7] = (state[7] + H) | 0;
-}
+import { compress, SHA256_IV_I32 } from "../crypto/sha256.ts";
 
 /** Length of an untruncated HMAC-SHA256 tag. */
 export const MAC_LENGTH = 32;

@@ -3,7 +3,8 @@
  *
  * @module
  */
-import { sha256, sha384 } from "@noble/hashes/sha2.js";
+import { sha384 } from "@noble/hashes/sha2.js";
+import { sha256Of } from "./sha256.ts";
 import type { HashName } from "../constants/cipher_suites.ts";
 
 /** Output length in bytes of a transcript hash. */
@@ -13,7 +14,8 @@ export function hashLength(hash: HashName): number {
 
 /** Hashes one or more byte strings as their concatenation. */
 export function digest(hash: HashName, ...parts: Uint8Array[]): Uint8Array {
-  const h = hash === "sha256" ? sha256.create() : sha384.create();
+  if (hash === "sha256") return sha256Of(...parts);
+  const h = sha384.create();
   for (const p of parts) h.update(p);
   return h.digest();
 }

@@ -6,9 +6,8 @@
  *
  * @module
  */
-import { Writer } from "../wire/writer.ts";
 import { TLS_HANDSHAKE_HEADER_LENGTH } from "../wire/handshake_header.ts";
-import { DTLS_HANDSHAKE_HEADER_LENGTH } from "../wire/handshake_header.ts";
+import { DTLS_HANDSHAKE_HEADER_LENGTH, writeDtlsHandshakeHeader } from "../wire/handshake_header.ts";
 import { DTLS_RECORD_HEADER_LENGTH, TLS_RECORD_HEADER_LENGTH, writeDtlsRecordHeader } from "../wire/record.ts";
 import { ContentType, HandshakeType } from "../constants/protocol.ts";
 import { ExtensionType } from "../constants/extensions.ts";
@@ -37,20 +36,56 @@ export interface HelloRetryRequestFields {
   readonly cookie: Uint8Array;
 }
 
+/** Length of the HRR body for `f`. */
+export function helloRetryRequestBodyLength(f: HelloRetryRequestFields): number {
+  return 2 + 32 + 1 + f.sessionIdEcho.length + 2 + 1 + 2 + 6 + (f.selectedGroup === undefined ? 0 : 6) + 6 + f.cookie.length;
+}
+
+/** Writes the HRR body for `f` into `out` at `at`; returns the end offset. Everything is sized up front (no growth). */
+export function writeHelloRetryRequestBody(out: Uint8Array, at: number, f: HelloRetryRequestFields): number {
+  if (f.sessionIdEcho.length > 32) throw new RangeError("legacy_session_id_echo is at most 32 bytes");
+  if (f.cookie.length === 0 || f.cookie.length > 0xffff - 2) throw new RangeError("cookie must be 1..65533 bytes");
+  let p = at;
+  const u16 = (v: number) => {
+    out[p++] = v >>> 8;
+    out[p++] = v & 0xff;
+  };
+  u16(f.dtls ? ProtocolVersion.DTLS1_2 : ProtocolVersion.TLS1_2);
+  out.set(HELLO_RETRY_REQUEST_RANDOM, p);
+  p += 32;
+  out[p++] = f.sessionIdEcho.length;
+  out.set(f.sessionIdEcho, p);
+  p += f.sessionIdEcho.length;
+  u16(f.cipherSuite);
+  out[p++] = 0; // legacy_compression_method
+  u16(6 + (f.selectedGroup === undefined ? 0 : 6) + 6 + f.cookie.length);
+  u16(ExtensionType.supported_versions);
+  u16(2);
+  u16(f.dtls ? ProtocolVersion.DTLS1_3 : ProtocolVersion.TLS1_3);
+  if (f.selectedGroup !== undefined) {
+    u16(ExtensionType.key_share);
+    u16(2);
+    u16(f.selectedGroup);
+  }
+  u16(ExtensionType.cookie);
+  u16(2 + f.cookie.length);
+  u16(f.cookie.length);
+  out.set(f.cookie, p);
+  return p + f.cookie.length;
+}
+
 /** Encodes the HRR handshake body (the ServerHello body). */
 export function encodeHelloRetryRequestBody(f: HelloRetryRequestFields): Uint8Array {
-  const w = new Writer(64 + f.cookie.length + f.sessionIdEcho.length);
-  w.u16(f.dtls ? ProtocolVersion.DTLS1_2 : ProtocolVersion.TLS1_2);
-  w.bytes(HELLO_RETRY_REQUEST_RANDOM);
-  w.vector(1, f.sessionIdEcho);
-  w.u16(f.cipherSuite);
-  w.u8(0); // legacy_compression_method
-  w.nested(2, (w) => {
-    w.u16(ExtensionType.supported_versions).u16(2).u16(f.dtls ? ProtocolVersion.DTLS1_3 : ProtocolVersion.TLS1_3);
-    if (f.selectedGroup !== undefined) w.u16(ExtensionType.key_share).u16(2).u16(f.selectedGroup);
-    w.u16(ExtensionType.cookie).u16(2 + f.cookie.length).vector(2, f.cookie);
-  });
-  return w.finish();
+  const out = new Uint8Array(helloRetryRequestBodyLength(f));
+  writeHelloRetryRequestBody(out, 0, f);
+  return out;
+}
+
+function writeTlsHandshakeHeader(out: Uint8Array, at: number, bodyLength: number): void {
+  out[at] = HandshakeType.server_hello;
+  out[at + 1] = bodyLength >>> 16;
+  out[at + 2] = bodyLength >>> 8;
+  out[at + 3] = bodyLength;
 }
 
 /**
@@ -58,19 +93,39 @@ export function encodeHelloRetryRequestBody(f: HelloRetryRequestFields): Uint8Ar
  * TLS 1.3 and DTLS 1.3 (RFC 9147 §5.2).
  */
 export function encodeHelloRetryRequestMessage(f: HelloRetryRequestFields): Uint8Array {
-  const body = encodeHelloRetryRequestBody(f);
-  const out = new Uint8Array(TLS_HANDSHAKE_HEADER_LENGTH + body.length);
-  out[0] = HandshakeType.server_hello;
-  out[1] = body.length >>> 16;
-  out[2] = body.length >>> 8;
-  out[3] = body.length;
-  out.set(body, 4);
+  const len = helloRetryRequestBodyLength(f);
+  const out = new Uint8Array(TLS_HANDSHAKE_HEADER_LENGTH + len);
+  writeTlsHandshakeHeader(out, 0, len);
+  writeHelloRetryRequestBody(out, TLS_HANDSHAKE_HEADER_LENGTH, f);
   return out;
 }
 
 /**
- * TLS wire bytes for an HRR message (from {@link encodeHelloRetryRequestMessage}): one handshake
- * record (version 0303), followed by the CCS record when `middleboxCompat` is set.
+ * The TLS wire flight in one allocation: a handshake record (version 0303) holding the HRR,
+ * followed by the CCS record when `middleboxCompat` is set (RFC 8446 §D.4). `message` is the HRR
+ * with its 4-byte header, a view into `wire` (the transcript form).
+ */
+export function encodeTlsHelloRetryRequestFlight(
+  f: HelloRetryRequestFields,
+  middleboxCompat: boolean,
+): { wire: Uint8Array; message: Uint8Array } {
+  const len = helloRetryRequestBodyLength(f);
+  const msgLen = TLS_HANDSHAKE_HEADER_LENGTH + len;
+  const wire = new Uint8Array(TLS_RECORD_HEADER_LENGTH + msgLen + (middleboxCompat ? CHANGE_CIPHER_SPEC_RECORD.length : 0));
+  wire[0] = ContentType.handshake;
+  wire[1] = 0x03;
+  wire[2] = 0x03;
+  wire[3] = msgLen >>> 8;
+  wire[4] = msgLen & 0xff;
+  writeTlsHandshakeHeader(wire, TLS_RECORD_HEADER_LENGTH, len);
+  const end = writeHelloRetryRequestBody(wire, TLS_RECORD_HEADER_LENGTH + TLS_HANDSHAKE_HEADER_LENGTH, f);
+  if (middleboxCompat) wire.set(CHANGE_CIPHER_SPEC_RECORD, end);
+  return { wire, message: wire.subarray(TLS_RECORD_HEADER_LENGTH, TLS_RECORD_HEADER_LENGTH + msgLen) };
+}
+
+/**
+ * TLS wire bytes for an already encoded HRR message (from {@link encodeHelloRetryRequestMessage}):
+ * one handshake record (version 0303), followed by the CCS record when `middleboxCompat` is set.
  */
 export function tlsHelloRetryRequestRecords(message: Uint8Array, middleboxCompat: boolean): Uint8Array {
   const out = new Uint8Array(
@@ -87,25 +142,31 @@ export function tlsHelloRetryRequestRecords(message: Uint8Array, middleboxCompat
 }
 
 /**
- * DTLS 1.3 wire bytes for an HRR message: one DTLSPlaintext record (version FEFD, epoch 0) whose
- * sequence number is the ClientHello's (RFC 9147 §5.1), holding the message with a 12-byte
+ * The DTLS 1.3 HRR datagram in one allocation: one DTLSPlaintext record (version FEFD, epoch 0)
+ * whose sequence number is the ClientHello's (RFC 9147 §5.1), holding the HRR with a 12-byte
  * header, message_seq 0, unfragmented.
+ */
+export function encodeDtlsHelloRetryRequestDatagram(f: HelloRetryRequestFields, recordSequence: number): Uint8Array {
+  const len = helloRetryRequestBodyLength(f);
+  const fragLength = DTLS_HANDSHAKE_HEADER_LENGTH + len;
+  const out = new Uint8Array(DTLS_RECORD_HEADER_LENGTH + fragLength);
+  writeDtlsRecordHeader(out, 0, ContentType.handshake, ProtocolVersion.DTLS1_2, 0, recordSequence, fragLength);
+  writeDtlsHandshakeHeader(out, DTLS_RECORD_HEADER_LENGTH, HandshakeType.server_hello, len, 0, 0, len);
+  writeHelloRetryRequestBody(out, DTLS_RECORD_HEADER_LENGTH + DTLS_HANDSHAKE_HEADER_LENGTH, f);
+  return out;
+}
+
+/**
+ * DTLS 1.3 wire bytes for an already encoded HRR message (4-byte header form); see
+ * {@link encodeDtlsHelloRetryRequestDatagram}.
  */
 export function dtlsHelloRetryRequestDatagram(message: Uint8Array, recordSequence: number): Uint8Array {
   const bodyLength = message.length - TLS_HANDSHAKE_HEADER_LENGTH;
   const fragLength = DTLS_HANDSHAKE_HEADER_LENGTH + bodyLength;
   const out = new Uint8Array(DTLS_RECORD_HEADER_LENGTH + fragLength);
   writeDtlsRecordHeader(out, 0, ContentType.handshake, ProtocolVersion.DTLS1_2, 0, recordSequence, fragLength);
-  const h = DTLS_RECORD_HEADER_LENGTH;
-  out[h] = HandshakeType.server_hello;
-  out[h + 1] = message[1];
-  out[h + 2] = message[2];
-  out[h + 3] = message[3];
-  // message_seq 0, fragment_offset 0, fragment_length = length
-  out[h + 9] = message[1];
-  out[h + 10] = message[2];
-  out[h + 11] = message[3];
-  out.set(message.subarray(TLS_HANDSHAKE_HEADER_LENGTH), h + DTLS_HANDSHAKE_HEADER_LENGTH);
+  writeDtlsHandshakeHeader(out, DTLS_RECORD_HEADER_LENGTH, HandshakeType.server_hello, bodyLength, 0, 0, bodyLength);
+  out.set(message.subarray(TLS_HANDSHAKE_HEADER_LENGTH), DTLS_RECORD_HEADER_LENGTH + DTLS_HANDSHAKE_HEADER_LENGTH);
   return out;
 }
 
