@@ -221,6 +221,9 @@ export const DEFAULT_STREAM_MAX_RECORD_BYTES: number = MAX_PLAINTEXT_FRAGMENT + 
 const TLS1_3 = ProtocolVersion.TLS1_3;
 const TLS1_2 = ProtocolVersion.TLS1_2;
 
+/** Scratch for validating the peer address in the constructor. */
+const PEER_CHECK = new Uint8Array(PEER_BINDING_LENGTH);
+
 /**
  * The sans-I/O stateless TLS 1.3 stream listener: one per TCP connection or QUIC-like CRYPTO
  * stream.
@@ -245,9 +248,6 @@ const TLS1_2 = ProtocolVersion.TLS1_2;
  * }
  * ```
  */
-/** Scratch for validating the peer address in the constructor. */
-const PEER_CHECK = new Uint8Array(PEER_BINDING_LENGTH);
-
 export class StreamListener {
   readonly #keyring: CookieKeyring;
   readonly #records: boolean;
