@@ -43,7 +43,10 @@ const USAGE = `hellogate: a stateless cookie gate for DTLS and TLS 1.3 handshake
 usage:
   hellogate listen [--udp HOST:PORT] [--tcp HOST:PORT] [--json] [--secret-file F]
                    [--versions dtls1.2,dtls1.3,tls1.3] [--adapter auto|node]
+                   [--retry-key-share when-needed|always]
       Port 0 picks a free port. Without --udp/--tcp both listen on 127.0.0.1:0.
+      --retry-key-share always: never send a cookie-only HRR when another group can be
+      requested (GnuTLS 3.7 rejects cookie-only HRRs).
       --json: one JSON object per line (see the contract in cli.ts / README).
   hellogate inspect [--transport udp|tcp] [--peer IP:PORT] [--secret-file F] [--now UNIX_SECONDS] HEX|-
       Decodes a captured datagram (udp) or stream prefix (tcp), runs it through a fresh
@@ -172,6 +175,10 @@ async function listen(args: Args): Promise<number> {
   if (udpAt !== undefined && dtls.length === 0) throw new UsageError("--udp needs a DTLS version in --versions");
   if (tcpAt !== undefined && !versionList.includes("tls1.3")) throw new UsageError("--tcp needs tls1.3 in --versions");
   const adapter = (flag(args, "adapter") ?? "auto") as UdpAdapterChoice & TcpAdapterChoice;
+  const retryKeyShare = flag(args, "retry-key-share") ?? "when-needed";
+  if (retryKeyShare !== "when-needed" && retryKeyShare !== "always") {
+    throw new UsageError("--retry-key-share takes when-needed or always");
+  }
   if (!["auto", "node", "deno", "bun"].includes(adapter)) throw new UsageError(`unknown adapter ${adapter}`);
   const keyring = loadKeyring(args);
   const counters = new TransportCounters();
@@ -193,7 +200,7 @@ async function listen(args: Args): Promise<number> {
       hostname: at.host,
       port: at.port,
       adapter,
-      engine: new DatagramListener({ keyring, versions: dtls }),
+      engine: new DatagramListener({ keyring, versions: dtls, retryKeyShare }),
       counters,
       onEvent,
       idleTimeoutMs: 10_000,
@@ -212,7 +219,7 @@ async function listen(args: Args): Promise<number> {
       hostname: at.host,
       port: at.port,
       adapter,
-      engine: (peer) => new StreamListener({ keyring, framing: "tls-records", peer }),
+      engine: (peer) => new StreamListener({ keyring, framing: "tls-records", peer, retryKeyShare }),
       counters,
       onEvent,
     });
