@@ -113,10 +113,10 @@ writeFileSync(join(root, quick ? "bench/results/quick.json" : "bench/results/lat
 
 // ---- table ----
 const pad = (s, n) => String(s).padEnd(n);
-console.log(`\n${pad("case", 16)}${pad("runtime", 8)}${pad("ops/s", 10)}${pad("min..max", 20)}${pad("OpenSSL", 10)}ratio   in/out bytes`);
+console.log(`\n${pad("case", 18)}${pad("runtime", 8)}${pad("ops/s", 10)}${pad("min..max", 20)}${pad("OpenSSL", 10)}ratio   in/out bytes`);
 for (const c of cases) {
   console.log(
-    `${pad(c.name, 16)}${pad(c.runtime, 8)}${pad(c.opsPerSec, 10)}${pad(`${c.min}..${c.max}`, 20)}${pad(c.opensslOpsPerSec ?? "-", 10)}${pad(c.ratio ?? "-", 8)}${meta[c.name].inBytes}/${meta[c.name].outBytes}`,
+    `${pad(c.name, 18)}${pad(c.runtime, 8)}${pad(c.opsPerSec, 10)}${pad(`${c.min}..${c.max}`, 20)}${pad(c.opensslOpsPerSec ?? "-", 10)}${pad(c.ratio ?? "-", 8)}${meta[c.name].inBytes}/${meta[c.name].outBytes}`,
   );
 }
 console.log(`OpenSSL one-shot-HMAC HVR (s_server style): ${result.opensslOneshotHvrOpsPerSec} ops/s`);
