@@ -6,7 +6,8 @@ import { join } from "node:path";
 
 const root = new URL("..", import.meta.url).pathname;
 const bin = (name) => join(root, "node_modules", ".bin", name);
-const env = { ...process.env, NO_COLOR: "1", FORCE_COLOR: "0" };
+const env = { ...process.env, NO_COLOR: "1" };
+delete env.FORCE_COLOR; // Deno treats any FORCE_COLOR as "force"
 const only = process.argv.slice(2); // optional test file filters
 
 function run(label, cmd, args, { capture = false } = {}) {
