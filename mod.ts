@@ -117,6 +117,7 @@ export {
   negotiate,
   type Negotiation,
   type RetryKeyShare,
+  type RetryOptions,
   type RetryPolicy,
 } from "./core/retry.ts";
 export {

@@ -64,7 +64,7 @@ import {
   DEFAULT_GROUPS,
   DEFAULT_TLS13_CIPHER_SUITES,
   negotiate,
-  type RetryKeyShare,
+  type RetryOptions,
   type RetryPolicy,
 } from "./retry.ts";
 import type { AcceptedOutcome, DropReason, DroppedOutcome, Outcome, SendOutcome } from "./outcome.ts";
@@ -73,25 +73,13 @@ import type { AcceptedOutcome, DropReason, DroppedOutcome, Outcome, SendOutcome 
 export type DtlsVersionName = "dtls1.0" | "dtls1.2" | "dtls1.3";
 
 /** Options of a {@link DatagramListener}. */
-export interface DatagramListenerOptions {
-  /** Keys that issue and verify cookies (share one among a fleet with `CookieKeyring.derived`). */
-  readonly keyring: CookieKeyring;
+export interface DatagramListenerOptions extends RetryOptions {
   /** Enabled versions (default `["dtls1.2", "dtls1.3"]`; DTLS 1.0 is deprecated by RFC 8996). */
   readonly versions?: readonly DtlsVersionName[];
-  /** DTLS 1.3 cipher suites, most preferred first (default AES-128-GCM, AES-256-GCM, ChaCha20). */
-  readonly cipherSuites?: readonly number[];
-  /** DTLS 1.3 groups, most preferred first (default x25519, secp256r1, secp384r1). */
-  readonly groups?: readonly number[];
-  /** Cookie-only HRR when the client sent a usable share (`"when-needed"`, default) or request another group (`"always"`); see {@link RetryPolicy.retryKeyShare}. */
-  readonly retryKeyShare?: RetryKeyShare;
-  /** Cookie lifetime in seconds (default 60). */
-  readonly cookieLifetimeSeconds?: number;
   /** Largest ClientHello accepted at all (default 16384 bytes). */
   readonly maxClientHelloBytes?: number;
   /** Reassembly budget limits, or `0` to disable reassembly (OpenSSL's strict behaviour). */
   readonly reassembly?: ReassemblyOptions | 0;
-  /** Optional application data (≤ 255 bytes) to carry in DTLS 1.3 HRR cookies. */
-  readonly cookieAppData?: (peer: PeerAddress, clientHello: ClientHello) => Uint8Array | undefined;
 }
 
 /** Counters of a {@link DatagramListener}, readable at any time. */

@@ -51,6 +51,22 @@ export interface RetryPolicy {
 /** See {@link RetryPolicy.retryKeyShare}. */
 export type RetryKeyShare = "when-needed" | "always";
 
+/** The cookie and (D)TLS 1.3 retry options both listeners share. */
+export interface RetryOptions {
+  /** Keys that issue and verify cookies (share one among a fleet with `CookieKeyring.derived`). */
+  readonly keyring: CookieKeyring;
+  /** (D)TLS 1.3 cipher suites, most preferred first (default AES-128-GCM, AES-256-GCM, ChaCha20). */
+  readonly cipherSuites?: readonly number[];
+  /** (D)TLS 1.3 groups, most preferred first (default x25519, secp256r1, secp384r1). */
+  readonly groups?: readonly number[];
+  /** Cookie-only HRR when the client sent a usable share (`"when-needed"`, default) or request another group (`"always"`); see {@link RetryPolicy.retryKeyShare}. */
+  readonly retryKeyShare?: RetryKeyShare;
+  /** Cookie lifetime in seconds (default 60). */
+  readonly cookieLifetimeSeconds?: number;
+  /** Optional application data (≤ 255 bytes) to carry in HRR cookies; returned in `retry.appData`. */
+  readonly cookieAppData?: (peer: PeerAddress, clientHello: ClientHello) => Uint8Array | undefined;
+}
+
 /** Result of {@link negotiate}. */
 export type Negotiation =
   | {

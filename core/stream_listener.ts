@@ -114,7 +114,7 @@ import {
   DEFAULT_GROUPS,
   DEFAULT_TLS13_CIPHER_SUITES,
   negotiate,
-  type RetryKeyShare,
+  type RetryOptions,
   type RetryPolicy,
 } from "./retry.ts";
 import { describeNonTls, HandshakeAssembler, isTlsContentType } from "./stream_framing.ts";
@@ -139,9 +139,7 @@ export type StreamListenerState =
   | "closed";
 
 /** Options of a {@link StreamListener}. */
-export interface StreamListenerOptions {
-  /** Keys that issue and verify cookies (share one among a fleet with `CookieKeyring.derived`). */
-  readonly keyring: CookieKeyring;
+export interface StreamListenerOptions extends RetryOptions {
   /** `tls-records` (TCP) or `handshake-messages` (bare 4-byte-header messages, QUIC CRYPTO style). */
   readonly framing: StreamFraming;
   /**
@@ -153,14 +151,6 @@ export interface StreamListenerOptions {
   readonly peer?: PeerAddress;
   /** Opt in to cookies not bound to an address (no `peer`). Default false. */
   readonly allowUnboundPeer?: boolean;
-  /** TLS 1.3 cipher suites, most preferred first (default AES-128-GCM, AES-256-GCM, ChaCha20). */
-  readonly cipherSuites?: readonly number[];
-  /** Groups, most preferred first (default x25519, secp256r1, secp384r1). */
-  readonly groups?: readonly number[];
-  /** Cookie-only HRR when the client sent a usable share (`"when-needed"`, default) or request another group (`"always"`); see {@link RetryPolicy.retryKeyShare}. */
-  readonly retryKeyShare?: RetryKeyShare;
-  /** Cookie lifetime in seconds (default 60). */
-  readonly cookieLifetimeSeconds?: number;
   /**
    * Most bytes held for this stream (default 65536, enough for post-quantum ClientHellos): a
    * ClientHello longer than this minus 4 → `message-too-large`; a partial message plus a record
@@ -183,8 +173,6 @@ export interface StreamListenerOptions {
    * everything. Only for transports that validated the address (TCP).
    */
   readonly acceptWithoutRetry?: boolean;
-  /** Optional application data (≤ 255 bytes) to carry in HRR cookies; returned in `retry.appData`. */
-  readonly cookieAppData?: (peer: PeerAddress, clientHello: ClientHello) => Uint8Array | undefined;
 }
 
 /** Counters of a {@link StreamListener}, readable at any time. */

@@ -13,7 +13,7 @@
  * @module
  */
 
-import { compress, SHA256_IV_I32 } from "../crypto/sha256.ts";
+import { absorb, compress, SHA256_IV_I32, writeU32 } from "../crypto/sha256.ts";
 
 /** Length of an untruncated HMAC-SHA256 tag. */
 export const MAC_LENGTH = 32;
@@ -42,25 +42,8 @@ export class MacStream {
 
   /** Absorbs `src[start, end)` (the whole array by default). */
   bytes(src: Uint8Array, start = 0, end: number = src.length): this {
-    const block = this.#block;
     this.#length += end - start;
-    let pos = this.#pos;
-    while (start < end) {
-      if (pos === 0 && end - start >= 64) {
-        compress(this.#state, src, start);
-        start += 64;
-        continue;
-      }
-      const take = Math.min(64 - pos, end - start);
-      for (let i = 0; i < take; i++) block[pos + i] = src[start + i];
-      pos += take;
-      start += take;
-      if (pos === 64) {
-        compress(this.#state, block, 0);
-        pos = 0;
-      }
-    }
-    this.#pos = pos;
+    this.#pos = absorb(this.#state, this.#block, this.#pos, src, start, end);
     return this;
   }
 
@@ -131,12 +114,6 @@ export class MacStream {
   }
 }
 
-function writeU32(out: Uint8Array, at: number, v: number): void {
-  out[at] = v >>> 24;
-  out[at + 1] = (v >>> 16) & 0xff;
-  out[at + 2] = (v >>> 8) & 0xff;
-  out[at + 3] = v & 0xff;
-}
 
 const STREAM = new MacStream();
 const REDACTED = "CookieMacKey { [redacted] }";

@@ -66,6 +66,29 @@ export function compress(state: Int32Array, block: Uint8Array, off: number): voi
   state[7] = (state[7] + H) | 0;
 }
 
+/**
+ * Feeds `src[start, end)` into a SHA-256 state whose partial block `block[0, pos)` is pending;
+ * returns the new pending length. Full blocks are compressed straight from `src`.
+ */
+export function absorb(state: Int32Array, block: Uint8Array, pos: number, src: Uint8Array, start: number, end: number): number {
+  while (start < end) {
+    if (pos === 0 && end - start >= 64) {
+      compress(state, src, start);
+      start += 64;
+      continue;
+    }
+    const take = Math.min(64 - pos, end - start);
+    for (let i = 0; i < take; i++) block[pos + i] = src[start + i];
+    pos += take;
+    start += take;
+    if (pos === 64) {
+      compress(state, block, 0);
+      pos = 0;
+    }
+  }
+  return pos;
+}
+
 const STATE = new Int32Array(8);
 const BLOCK = new Uint8Array(64);
 
@@ -78,24 +101,8 @@ export function sha256Of(...parts: Uint8Array[]): Uint8Array {
   state.set(SHA256_IV_I32);
   let pos = 0, length = 0;
   for (const src of parts) {
-    let start = 0;
-    const end = src.length;
-    length += end;
-    while (start < end) {
-      if (pos === 0 && end - start >= 64) {
-        compress(state, src, start);
-        start += 64;
-        continue;
-      }
-      const take = Math.min(64 - pos, end - start);
-      for (let i = 0; i < take; i++) block[pos + i] = src[start + i];
-      pos += take;
-      start += take;
-      if (pos === 64) {
-        compress(state, block, 0);
-        pos = 0;
-      }
-    }
+    length += src.length;
+    pos = absorb(state, block, pos, src, 0, src.length);
   }
   block[pos++] = 0x80;
   if (pos > 56) {
@@ -113,7 +120,8 @@ export function sha256Of(...parts: Uint8Array[]): Uint8Array {
   return out;
 }
 
-function writeU32(out: Uint8Array, at: number, v: number): void {
+/** Writes `v` big-endian at `out[at..at+4)`. */
+export function writeU32(out: Uint8Array, at: number, v: number): void {
   out[at] = v >>> 24;
   out[at + 1] = (v >>> 16) & 0xff;
   out[at + 2] = (v >>> 8) & 0xff;
