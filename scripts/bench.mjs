@@ -90,6 +90,21 @@ for (const [rt, cmd] of runtimes) {
 }
 const [amp] = json(deno, ["run", "-A", "--no-check", "bench/amplification.ts"]);
 
+// ---- cookie issue/verify rates (bench/cookie_bench.ts prints "name   N ops/s" lines) ----
+const cookies = {};
+for (const [rt, cmd] of runtimes) {
+  const r = spawnSync(cmd[0], [...cmd.slice(1), "bench/cookie_bench.ts"], { cwd: root, encoding: "utf8", maxBuffer: 1 << 24 });
+  if (r.status !== 0) throw new Error(`cookie bench failed under ${rt}:\n${r.stderr}`);
+  let section = "";
+  cookies[rt] = {};
+  for (const line of r.stdout.split("\n")) {
+    const h = line.match(/^-- (.+) --$/);
+    if (h) section = h[1].startsWith("HVR") ? "hvr" : h[1].startsWith("HRR") ? "hrr" : h[1];
+    const m = line.match(/^(.+?)\s{2,}([\d,]+) ops\/s/);
+    if (m) cookies[rt][`${section ? section + " " : ""}${m[1].trim()}`] = Number(m[2].replaceAll(",", ""));
+  }
+}
+
 // ---- UDP end to end ----
 const udp = [];
 if (!quick && existsSync(join(root, "bench/udp_bench.mjs"))) {
@@ -104,6 +119,7 @@ const result = {
   cases,
   opensslOneshotHvrOpsPerSec: median(samples["dtls12-hvr|openssl-oneshot"]),
   udp,
+  cookies,
   flood: { peers: flood.deno.peers, heapDeltaBytes: Math.max(flood.deno.heapDeltaBytes, flood.bun.heapDeltaBytes), budgetPeakBytes: Math.max(flood.deno.budgetPeakBytes, flood.bun.budgetPeakBytes), byRuntime: flood },
   maxAmplification: amp.maxAmplification,
   amplification: amp.fixtures,
@@ -122,4 +138,7 @@ for (const c of cases) {
 console.log(`OpenSSL one-shot-HMAC HVR (s_server style): ${result.opensslOneshotHvrOpsPerSec} ops/s`);
 for (const u of udp) console.log(`UDP ${u.runtime}: ${u.hvrPerSec} HVR/s vs raw echo ${u.echoPerSec}/s (ratio ${u.ratio})`);
 for (const [rt, f] of Object.entries(flood)) console.log(`flood ${rt}: ${f.peers} spoofed peers, heap delta ${f.heapDeltaBytes} B, budget peak ${f.budgetPeakBytes} B`);
+for (const [rt, c] of Object.entries(cookies)) {
+  console.log(`cookies ${rt}: HVR issue ${c["hvr issue (random keyring, IPv4)"]}/s, verify ${c["hvr verify ok (IPv4)"]}/s; HRR issue ${c["hrr issue (SHA-256 hash, no app data)"]}/s, verify ${c["hrr verify ok"]}/s`);
+}
 console.log(`max amplification (reply/request) over all fixtures: ${result.maxAmplification}`);
