@@ -9,8 +9,8 @@ const root = new URL("..", import.meta.url).pathname;
 
 function run(file: string): string {
   const args = isBun ? [file] : ["run", "-A", "--no-check", file];
-  const env = { ...process.env, NO_COLOR: "1" };
-  delete env.FORCE_COLOR;
+  const env: Record<string, string | undefined> = { ...process.env, NO_COLOR: "1" };
+  delete env.FORCE_COLOR; // Deno treats any FORCE_COLOR as "force"
   const r = spawnSync(process.execPath, args, { cwd: root, encoding: "utf8", timeout: 30_000, env });
   assert.equal(r.status, 0, `${file} exited ${r.status}: ${r.stderr}`);
   return r.stdout;
