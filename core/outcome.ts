@@ -154,7 +154,14 @@ export interface DatagramSequencing {
   readonly nextServerMessageSeq: number;
 }
 
-/** The client proved its address; hand everything to the continuation. */
+/**
+ * The client proved its address; hand everything to the continuation.
+ *
+ * `clientHello`'s byte fields and `remainder` are zero-copy views into the bytes given to
+ * `receive()` (or into the reassembly buffer); keep that input unchanged while you use them, or
+ * copy. `clientHelloMessage`, `retry.helloRetryRequest` and `retry.transcriptPrefix` are fresh.
+ * The hellogate transports never reuse receive buffers.
+ */
 export interface AcceptedOutcome {
   /** Discriminant. */
   readonly kind: "accepted";
