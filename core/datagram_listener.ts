@@ -396,14 +396,16 @@ export class DatagramListener {
       const v = verifyHvrCookie(this.#keyring, cookie, peer, ch, now, { lifetimeSeconds: this.#lifetime });
       if (v.ok) {
         this.counters.accepted++;
+        // The accepted result must not alias the caller's datagram: decode a private copy.
+        const message = dtlsMessage(m.body, m.messageSeq);
         const out: AcceptedOutcome = {
           kind: "accepted",
           peer,
           protocol,
           addressValidated: "cookie",
-          clientHello: ch,
-          clientHelloMessage: dtlsMessage(m.body, m.messageSeq),
-          remainder: m.remainder,
+          clientHello: parseClientHello(message.subarray(DTLS_HANDSHAKE_HEADER_LENGTH), { dtls: true }),
+          clientHelloMessage: message,
+          remainder: copyOf(m.remainder),
           cookieIssuedAt: v.issuedAt,
           sequencing: {
             recordSequence: m.recordSequence,
@@ -471,19 +473,26 @@ export class DatagramListener {
       return this.#alert("illegal_parameter", check.reason, check.detail, m);
     }
     this.counters.accepted++;
+    const message = clientHelloMessage(m.body); // a private copy: nothing aliases the datagram
     return {
       kind: "accepted",
       peer,
       protocol: "dtls1.3",
       addressValidated: "cookie",
-      clientHello: ch,
-      clientHelloMessage: clientHelloMessage(m.body),
-      remainder: m.remainder,
+      clientHello: parseClientHello(message.subarray(4), { dtls: true }),
+      clientHelloMessage: message,
+      remainder: copyOf(m.remainder),
       cookieIssuedAt: check.issuedAt,
       retry: check.retry,
       sequencing: { recordSequence: m.recordSequence, clientMessageSeq: m.messageSeq, nextServerMessageSeq: m.messageSeq },
     };
   }
+}
+
+const EMPTY = new Uint8Array(0);
+
+function copyOf(bytes: Uint8Array): Uint8Array {
+  return bytes.length === 0 ? EMPTY : bytes.slice();
 }
 
 /** The whole ClientHello with an unfragmented 12-byte DTLS header (its DTLS 1.0/1.2 transcript form). */

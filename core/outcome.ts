@@ -157,10 +157,9 @@ export interface DatagramSequencing {
 /**
  * The client proved its address; hand everything to the continuation.
  *
- * `clientHello`'s byte fields and `remainder` are zero-copy views into the bytes given to
- * `receive()` (or into the reassembly buffer); keep that input unchanged while you use them, or
- * copy. `clientHelloMessage`, `retry.helloRetryRequest` and `retry.transcriptPrefix` are fresh.
- * The hellogate transports never reuse receive buffers.
+ * Nothing in it aliases the bytes given to `receive()`: the ClientHello is decoded from a private
+ * copy (`clientHello`'s byte fields are views into `clientHelloMessage`), and `remainder` is a
+ * copy too, so the caller may reuse its receive buffer at once.
  */
 export interface AcceptedOutcome {
   /** Discriminant. */

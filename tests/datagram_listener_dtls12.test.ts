@@ -283,3 +283,17 @@ test("every captured DTLS ClientHello gets a reply no larger than what the clien
     assert.ok(l.counters.maxAmplification <= 1, name);
   }
 });
+
+test("the accepted result does not alias the datagram: the caller may reuse its buffer", () => {
+  const [ch1] = loadHexFixture("dtls12-openssl");
+  const l = new DatagramListener({ keyring: CookieKeyring.fromSecret(secret) });
+  const cookie = send(l.receive(ch1, PEER, NOW)).bytes.slice(28);
+  const tail = new Uint8Array([0x15, 0xfe, 0xfd, 0, 0, 0, 0, 0, 0, 0, 2, 0, 2, 1, 0]);
+  const buffer = concat(withCookie(ch1, cookie, 1), tail);
+  const acc = l.receive(buffer, PEER, NOW);
+  assert.equal(acc.kind, "accepted");
+  if (acc.kind !== "accepted") return;
+  const before = [toHex(acc.clientHello.random), toHex(acc.clientHelloMessage), toHex(acc.remainder), acc.clientHello.cipherSuites.length];
+  buffer.fill(0xee);
+  assert.deepEqual([toHex(acc.clientHello.random), toHex(acc.clientHelloMessage), toHex(acc.remainder), acc.clientHello.cipherSuites.length], before);
+});
