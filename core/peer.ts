@@ -126,10 +126,14 @@ export function parsePeer(text: string): PeerAddress {
   return normalizePeer({ family: host.includes(":") ? "ipv6" : "ipv4", address: host, port: Number(portText) });
 }
 
+const NORMALIZE_SCRATCH = new Uint8Array(PEER_BINDING_LENGTH);
+
 /** Returns the peer with an IPv4-mapped IPv6 address rewritten as IPv4 (validating it). */
 export function normalizePeer(peer: PeerAddress): PeerAddress {
   if (peer.family === "unspec") return UNSPECIFIED_PEER;
-  const b = encodePeerBinding(peer);
+  // Scratch output: transports call this per datagram, and a typed-array allocation costs more
+  // than the parse under Deno.
+  const b = encodePeerBinding(peer, NORMALIZE_SCRATCH);
   if (b[0] === 4) {
     const address = `${b[13]}.${b[14]}.${b[15]}.${b[16]}`;
     return peer.family === "ipv4" && peer.address === address ? peer : { family: "ipv4", address, port: peer.port };
