@@ -245,7 +245,7 @@ export class DatagramListener {
         messageSeq,
         recordSequence: seq,
         bytesIn: n,
-        remainder: b.subarray(recEnd),
+        remainder: recEnd === n ? EMPTY : b.subarray(recEnd),
       });
     }
     return this.#fragment(datagram, peer, now, seq, messageSeq, length, fragOff, b.subarray(bodyStart, recEnd), recEnd);
@@ -378,8 +378,14 @@ export class DatagramListener {
   /** A whole ClientHello body. */
   #whole(peer: PeerAddress, now: number, m: MessageContext): Outcome {
     let ch: ClientHello;
+    // A ClientHello with a legacy cookie may be accepted: decode it from a private copy right away
+    // (the accepted result must not alias the caller's datagram), so it is decoded only once.
+    const b = m.body;
+    const owned = b.length > 35 && 36 + b[34] <= b.length && b[35 + b[34]] !== 0
+      ? dtlsMessage(b, m.messageSeq)
+      : undefined;
     try {
-      ch = parseClientHello(m.body, { dtls: true });
+      ch = parseClientHello(owned ? owned.subarray(DTLS_HANDSHAKE_HEADER_LENGTH) : b, { dtls: true });
     } catch (e) {
       if (e instanceof DecodeError) return this.#drop("malformed-client-hello", e.message);
       throw e;
@@ -396,14 +402,13 @@ export class DatagramListener {
       const v = verifyHvrCookie(this.#keyring, cookie, peer, ch, now, { lifetimeSeconds: this.#lifetime });
       if (v.ok) {
         this.counters.accepted++;
-        // The accepted result must not alias the caller's datagram: decode a private copy.
-        const message = dtlsMessage(m.body, m.messageSeq);
+        const message = owned!; // a non-empty legacy cookie means `ch` was decoded from `owned`
         const out: AcceptedOutcome = {
           kind: "accepted",
           peer,
           protocol,
           addressValidated: "cookie",
-          clientHello: parseClientHello(message.subarray(DTLS_HANDSHAKE_HEADER_LENGTH), { dtls: true }),
+          clientHello: ch,
           clientHelloMessage: message,
           remainder: copyOf(m.remainder),
           cookieIssuedAt: v.issuedAt,
