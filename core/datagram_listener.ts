@@ -61,9 +61,8 @@ import {
   buildRetry,
   checkSecondClientHello,
   clientHelloMessage,
-  DEFAULT_GROUPS,
-  DEFAULT_TLS13_CIPHER_SUITES,
   negotiate,
+  retrySettingsOf,
   type RetryOptions,
   type RetryPolicy,
 } from "./retry.ts";
@@ -164,18 +163,9 @@ export class DatagramListener {
     this.#v13 = versions.includes("dtls1.3");
     // Like OpenSSL: a listener pinned to DTLS 1.2 says FEFD in the HVR record, otherwise FEFF.
     this.#hvrRecordVersion = this.#v10 ? ProtocolVersion.DTLS1_0 : ProtocolVersion.DTLS1_2;
-    this.#policy = {
-      cipherSuites: options.cipherSuites ?? DEFAULT_TLS13_CIPHER_SUITES,
-      groups: options.groups ?? DEFAULT_GROUPS,
-      retryKeyShare: options.retryKeyShare ?? "when-needed",
-    };
-    if (this.#policy.retryKeyShare !== "when-needed" && this.#policy.retryKeyShare !== "always") {
-      throw new TypeError(`retryKeyShare must be "when-needed" or "always"`);
-    }
-    if (this.#policy.cipherSuites.length === 0) throw new TypeError("cipherSuites must not be empty");
-    if (this.#policy.groups.length === 0) throw new TypeError("groups must not be empty");
-    this.#lifetime = options.cookieLifetimeSeconds ?? 60;
-    if (!(this.#lifetime > 0)) throw new RangeError("cookieLifetimeSeconds must be > 0");
+    const settings = retrySettingsOf(options);
+    this.#policy = settings.policy;
+    this.#lifetime = settings.lifetimeSeconds;
     this.#maxMessage = options.maxClientHelloBytes ?? 16384;
     if (!(this.#maxMessage >= 64)) throw new RangeError("maxClientHelloBytes must be >= 64");
     this.#budget = new ReassemblyBudget(

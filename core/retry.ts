@@ -67,6 +67,30 @@ export interface RetryOptions {
   readonly cookieAppData?: (peer: PeerAddress, clientHello: ClientHello) => Uint8Array | undefined;
 }
 
+/**
+ * Validates the shared options and returns the policy and cookie lifetime; throws `TypeError` /
+ * `RangeError` for caller misuse (empty lists, non-TLS 1.3 suites, unknown retryKeyShare, a
+ * lifetime that is not positive).
+ */
+export function retrySettingsOf(options: RetryOptions): { policy: RetryPolicy; lifetimeSeconds: number } {
+  const policy: RetryPolicy = {
+    cipherSuites: options.cipherSuites ?? DEFAULT_TLS13_CIPHER_SUITES,
+    groups: options.groups ?? DEFAULT_GROUPS,
+    retryKeyShare: options.retryKeyShare ?? "when-needed",
+  };
+  if (policy.retryKeyShare !== "when-needed" && policy.retryKeyShare !== "always") {
+    throw new TypeError(`retryKeyShare must be "when-needed" or "always"`);
+  }
+  if (policy.cipherSuites.length === 0) throw new TypeError("cipherSuites must not be empty");
+  for (const s of policy.cipherSuites) {
+    if (!tls13SuiteHash(s)) throw new TypeError(`cipher suite 0x${s.toString(16)} is not a TLS 1.3 suite`);
+  }
+  if (policy.groups.length === 0) throw new TypeError("groups must not be empty");
+  const lifetimeSeconds = options.cookieLifetimeSeconds ?? 60;
+  if (!(lifetimeSeconds > 0)) throw new RangeError("cookieLifetimeSeconds must be > 0");
+  return { policy, lifetimeSeconds };
+}
+
 /** Result of {@link negotiate}. */
 export type Negotiation =
   | {

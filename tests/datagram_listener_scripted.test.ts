@@ -9,7 +9,7 @@ import { toHex } from "./helpers/fixtures.ts";
 
 const PEER: PeerAddress = { family: "ipv4", address: "203.0.113.5", port: 61000 };
 const NOW = 1_760_000_000_000;
-const X25519 = 0x001d, P256 = 0x0017, MLKEM = 0x11ec;
+const X25519 = 0x001d, P256 = 0x0017;
 
 interface Case {
   name: string;
