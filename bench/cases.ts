@@ -15,6 +15,9 @@ import { parseClientHello } from "../core/messages/client_hello.ts";
 import { encodeClientHello, encodeCookieExtension, encodeKeyShareClient } from "../core/messages/client_hello_encoder.ts";
 import type { Outcome } from "../core/outcome.ts";
 import type { PeerAddress } from "../core/peer.ts";
+import { concatBytes } from "../testing/fragment.ts";
+
+const concat = (...parts: Uint8Array[]): Uint8Array => concatBytes(parts);
 
 /** The peer every case uses (OpenSSL's harness binds the same fake address). */
 export const PEER: PeerAddress = { family: "ipv4", address: "127.0.0.1", port: 4433 };
@@ -36,16 +39,6 @@ export interface BenchCase {
   /** Bytes the client sent for this op. */
   readonly inBytes: number;
   readonly run: () => Outcome;
-}
-
-function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
 }
 
 /** CH2 per RFC 8446 §4.1.2: CH1 + cookie extension (before pre_shared_key), key_share replaced when asked. */

@@ -17,6 +17,7 @@ import {
 } from "../core/messages/client_hello_encoder.ts";
 import type { KeyShareEntry } from "../core/messages/client_hello_extensions.ts";
 import { ScriptedClient, type ScriptedClientOptions, seededRandom } from "../testing/mod.ts";
+import { concat as cat } from "./helpers/fixtures.ts";
 
 const KEYRING = CookieKeyring.fromSecret(new Uint8Array(32).fill(9));
 const PEER: PeerAddress = { family: "ipv4", address: "192.0.2.10", port: 40000 };
@@ -44,16 +45,6 @@ function feed(l: StreamListener, chunks: readonly Uint8Array[], now = NOW): Outc
 
 function last(outs: Outcome[]): Outcome {
   return outs[outs.length - 1];
-}
-
-function cat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
 }
 
 function record(type: number, payload: Uint8Array, version = 0x0303): Uint8Array {

@@ -11,6 +11,7 @@ import { StreamListener, type StreamListenerOptions } from "../core/stream_liste
 import type { Outcome } from "../core/outcome.ts";
 import type { PeerAddress } from "../core/peer.ts";
 import { ScriptedClient, seededRandom } from "../testing/mod.ts";
+import { concat as cat } from "./helpers/fixtures.ts";
 
 const KEYRING = CookieKeyring.fromSecret(new Uint8Array(32).fill(21));
 const PEER: PeerAddress = { family: "ipv6", address: "2001:db8::5", port: 443 };
@@ -19,16 +20,6 @@ const CCS = Uint8Array.of(0x14, 0x03, 0x03, 0x00, 0x01, 0x01);
 
 function listener(extra: Partial<StreamListenerOptions> = {}): StreamListener {
   return new StreamListener({ keyring: KEYRING, framing: "tls-records", peer: PEER, ...extra });
-}
-
-function cat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
 }
 
 function handshake(type: number, body: Uint8Array): Uint8Array {

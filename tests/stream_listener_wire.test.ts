@@ -13,6 +13,7 @@ import { parseClientHello } from "../core/messages/client_hello.ts";
 import { encodeClientHello } from "../core/messages/client_hello_encoder.ts";
 import { ScriptedClient, seededRandom } from "../testing/mod.ts";
 import { loadHexFixture, TLS_FIXTURES, toHex } from "./helpers/fixtures.ts";
+import { concat as cat } from "./helpers/fixtures.ts";
 
 const KEYRING = CookieKeyring.fromSecret(new Uint8Array(32).fill(77));
 const PEER: PeerAddress = { family: "ipv4", address: "127.0.0.1", port: 24407 };
@@ -30,16 +31,6 @@ function u16(b: Uint8Array, at: number): number {
 
 function u24(b: Uint8Array, at: number): number {
   return (b[at] << 16) | (b[at + 1] << 8) | b[at + 2];
-}
-
-function cat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
 }
 
 interface HandReadHrr {

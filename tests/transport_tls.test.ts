@@ -8,17 +8,9 @@ import { seededRandom } from "../testing/random.ts";
 import { acceptStream } from "../transports/streams.ts";
 import { listenTcp } from "../transports/tcp.ts";
 import { readBytes, runtime, tcpClient, within } from "./transport_fakes.ts";
+import { concatBytes as concat } from "../testing/fragment.ts";
 
 const adapters: ("node" | "deno" | "bun")[] = runtime === "node" ? ["node"] : ["node", runtime];
-const concat = (parts: readonly Uint8Array[]) => {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-};
 
 for (const adapter of adapters) {
   test(`tls ${adapter}: split CH1 -> HRR, CCS + CH2 accepted, application bytes after CH2 continue on the stream`, async () => {

@@ -1,6 +1,7 @@
 // Interop harness (not a test file): spawn real clients with a deadline, run a test-local
 // server loop that feeds a core listener and records the whole wire conversation, and parse
 // the captured bytes with our OWN small record/handshake parser (independent of core/).
+import { concatBytes } from "../../testing/fragment.ts";
 import dgram from "node:dgram";
 import net from "node:net";
 import { spawn, type ChildProcess } from "node:child_process";
@@ -279,13 +280,7 @@ function need(b: Uint8Array, end: number, what: string): void {
 
 /** Concatenates byte arrays. */
 export function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
+  return concatBytes(parts);
 }
 
 /** A DTLS record (RFC 6347 §4.1). */
