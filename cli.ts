@@ -20,10 +20,10 @@
  */
 import process from "node:process";
 import { readFileSync, writeFileSync } from "node:fs";
-import { CookieKeyring } from "./core/cookie/keyring.ts";
-import { DatagramListener, type DtlsVersionName } from "./core/datagram_listener.ts";
-import { StreamListener } from "./core/stream_listener.ts";
-import type { Outcome } from "./core/outcome.ts";
+import { CookieKeyring } from "./core/gate/cookie/keyring.ts";
+import { DatagramListener, type DtlsVersionName } from "./core/gate/datagram_listener.ts";
+import { StreamListener } from "./core/gate/stream_listener.ts";
+import type { Outcome } from "./core/gate/outcome.ts";
 import { formatPeer, type PeerAddress, parsePeer } from "./core/peer.ts";
 import { cipherSuiteName } from "./core/constants/cipher_suites.ts";
 import { extensionName } from "./core/constants/extensions.ts";

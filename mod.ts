@@ -68,15 +68,15 @@ export {
   type ExtensionToEncode,
 } from "./core/messages/client_hello_encoder.ts";
 export { formatPeer, normalizePeer, type PeerAddress, parsePeer, UNSPECIFIED_PEER } from "./core/peer.ts";
-export type * from "./core/outcome.ts";
+export type * from "./core/gate/outcome.ts";
 export {
   CookieKeyring,
   type CookieKeySlot,
   type DerivedKeyringOptions,
   type KeyringOptions,
   MIN_SECRET_LENGTH,
-} from "./core/cookie/keyring.ts";
-export { HVR_COOKIE_LENGTH, type HvrCookieInfo, issueHvrCookie, verifyHvrCookie } from "./core/cookie/hvr_cookie.ts";
+} from "./core/gate/cookie/keyring.ts";
+export { HVR_COOKIE_LENGTH, type HvrCookieInfo, issueHvrCookie, verifyHvrCookie } from "./core/gate/cookie/hvr_cookie.ts";
 export {
   HRR_COOKIE_MAC_LENGTH,
   HRR_COOKIE_MAX_APP_DATA,
@@ -86,7 +86,7 @@ export {
   hrrCookieLength,
   issueHrrCookie,
   verifyHrrCookie,
-} from "./core/cookie/hrr_cookie.ts";
+} from "./core/gate/cookie/hrr_cookie.ts";
 export {
   type CookieCheckOptions,
   type CookieRejected,
@@ -94,14 +94,14 @@ export {
   type CookieVerdict,
   DEFAULT_COOKIE_LIFETIME_SECONDS,
   DEFAULT_MAX_CLOCK_SKEW_SECONDS,
-} from "./core/cookie/verdict.ts";
-export { CookieMacKey, MacStream } from "./core/cookie/mac.ts";
+} from "./core/gate/cookie/verdict.ts";
+export { CookieMacKey, MacStream } from "./core/gate/cookie/mac.ts";
 export {
   DatagramListener,
   type DatagramListenerCounters,
   type DatagramListenerOptions,
   type DtlsVersionName,
-} from "./core/datagram_listener.ts";
+} from "./core/gate/datagram_listener.ts";
 export {
   ENTRY_OVERHEAD_BYTES,
   MAX_RANGES,
@@ -110,7 +110,7 @@ export {
   type ReassemblyOptions,
   type ReassemblyResult,
   type FragmentInput,
-} from "./core/reassembly.ts";
+} from "./core/gate/reassembly.ts";
 export {
   DEFAULT_GROUPS,
   DEFAULT_TLS13_CIPHER_SUITES,
@@ -119,7 +119,7 @@ export {
   type RetryKeyShare,
   type RetryOptions,
   type RetryPolicy,
-} from "./core/retry.ts";
+} from "./core/gate/retry.ts";
 export {
   CHANGE_CIPHER_SPEC_RECORD,
   encodeHelloRetryRequestBody,
@@ -138,4 +138,4 @@ export {
   type StreamListenerCounters,
   type StreamListenerOptions,
   type StreamListenerState,
-} from "./core/stream_listener.ts";
+} from "./core/gate/stream_listener.ts";

@@ -1,9 +1,9 @@
 // Amplification: reply bytes / request bytes for every fixture (real captures and scripted ones),
 // through the listener a server would use. Prints one JSON line with the per-fixture table.
 import { readdirSync } from "node:fs";
-import { CookieKeyring } from "../core/cookie/keyring.ts";
-import { DatagramListener } from "../core/datagram_listener.ts";
-import { StreamListener } from "../core/stream_listener.ts";
+import { CookieKeyring } from "../core/gate/cookie/keyring.ts";
+import { DatagramListener } from "../core/gate/datagram_listener.ts";
+import { StreamListener } from "../core/gate/stream_listener.ts";
 import { fixture, NOW, PEER } from "./cases.ts";
 
 const keyring = CookieKeyring.random();

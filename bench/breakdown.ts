@@ -1,15 +1,15 @@
 // Where the time goes: per-component ns/op of the two hottest paths (DTLS 1.2 CH1 -> HVR and
 // TLS 1.3 CH1 -> HRR), under whichever runtime runs this file. Not a timed test.
 // Usage: deno run -A bench/breakdown.ts   |   bun bench/breakdown.ts
-import { CookieKeyring } from "../core/cookie/keyring.ts";
-import { issueHvrCookie } from "../core/cookie/hvr_cookie.ts";
-import { issueHrrCookie } from "../core/cookie/hrr_cookie.ts";
-import { DatagramListener } from "../core/datagram_listener.ts";
-import { StreamListener } from "../core/stream_listener.ts";
+import { CookieKeyring } from "../core/gate/cookie/keyring.ts";
+import { issueHvrCookie } from "../core/gate/cookie/hvr_cookie.ts";
+import { issueHrrCookie } from "../core/gate/cookie/hrr_cookie.ts";
+import { DatagramListener } from "../core/gate/datagram_listener.ts";
+import { StreamListener } from "../core/gate/stream_listener.ts";
 import { parseClientHello } from "../core/messages/client_hello.ts";
 import { encodeTlsHelloRetryRequestFlight } from "../core/messages/hello_retry_request.ts";
 import { encodePeerBinding } from "../core/peer.ts";
-import { buildRetry, clientHelloHash, negotiate } from "../core/retry.ts";
+import { buildRetry, clientHelloHash, negotiate } from "../core/gate/retry.ts";
 import { fixture, NOW, PEER } from "./cases.ts";
 
 const keyring = CookieKeyring.fromSecret(new Uint8Array(32).fill(1));

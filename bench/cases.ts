@@ -8,12 +8,12 @@
  */
 import { readFileSync } from "node:fs";
 import { p256 } from "@noble/curves/nist.js";
-import { CookieKeyring } from "../core/cookie/keyring.ts";
-import { DatagramListener } from "../core/datagram_listener.ts";
-import { StreamListener } from "../core/stream_listener.ts";
+import { CookieKeyring } from "../core/gate/cookie/keyring.ts";
+import { DatagramListener } from "../core/gate/datagram_listener.ts";
+import { StreamListener } from "../core/gate/stream_listener.ts";
 import { parseClientHello } from "../core/messages/client_hello.ts";
 import { encodeClientHello, encodeCookieExtension, encodeKeyShareClient } from "../core/messages/client_hello_encoder.ts";
-import type { Outcome } from "../core/outcome.ts";
+import type { Outcome } from "../core/gate/outcome.ts";
 import type { PeerAddress } from "../core/peer.ts";
 import { concatBytes } from "../testing/fragment.ts";
 

@@ -7,10 +7,10 @@ import { sha256 } from "@noble/hashes/sha2.js";
 import { encodeClientHello } from "../core/messages/client_hello_encoder.ts";
 import { parseClientHello } from "../core/messages/client_hello.ts";
 import { encodePeerBinding, type PeerAddress } from "../core/peer.ts";
-import { CookieKeyring } from "../core/cookie/keyring.ts";
-import { CookieMacKey } from "../core/cookie/mac.ts";
-import { issueHvrCookie, verifyHvrCookie } from "../core/cookie/hvr_cookie.ts";
-import { issueHrrCookie, verifyHrrCookie } from "../core/cookie/hrr_cookie.ts";
+import { CookieKeyring } from "../core/gate/cookie/keyring.ts";
+import { CookieMacKey } from "../core/gate/cookie/mac.ts";
+import { issueHvrCookie, verifyHvrCookie } from "../core/gate/cookie/hvr_cookie.ts";
+import { issueHrrCookie, verifyHrrCookie } from "../core/gate/cookie/hrr_cookie.ts";
 
 const runtime = "Bun" in globalThis
   ? `bun ${(globalThis as { Bun?: { version: string } }).Bun!.version}`

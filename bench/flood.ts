@@ -2,8 +2,8 @@
 // N first fragments of a post-quantum-size DTLS 1.3 ClientHello (each from a distinct peer).
 // Heap is measured after a full GC before and after. Usage: deno run -A --v8-flags=--expose-gc
 // bench/flood.ts [N]  |  bun bench/flood.ts [N]. Prints one JSON line.
-import { CookieKeyring } from "../core/cookie/keyring.ts";
-import { DatagramListener } from "../core/datagram_listener.ts";
+import { CookieKeyring } from "../core/gate/cookie/keyring.ts";
+import { DatagramListener } from "../core/gate/datagram_listener.ts";
 import type { PeerAddress } from "../core/peer.ts";
 import { fixture, NOW } from "./cases.ts";
 

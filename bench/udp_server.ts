@@ -9,8 +9,8 @@
  * @module
  */
 import process from "node:process";
-import { CookieKeyring } from "../core/cookie/keyring.ts";
-import { DatagramListener } from "../core/datagram_listener.ts";
+import { CookieKeyring } from "../core/gate/cookie/keyring.ts";
+import { DatagramListener } from "../core/gate/datagram_listener.ts";
 import { listenUdp } from "../transports/mod.ts";
 import { adapterArg, serveUntilStdinEnds } from "./udp_common.ts";
 

@@ -1,8 +1,8 @@
 // acceptStream over any WHATWG stream pair, e.g. a QUIC CRYPTO stream carrying bare handshake
 // messages. Here the "network" is an in-memory pipe and the peer is the scripted test client.
 // Run: deno run -A examples/stream_accept.ts   (or: bun examples/stream_accept.ts)
-import { CookieKeyring } from "../core/cookie/keyring.ts";
-import { StreamListener } from "../core/stream_listener.ts";
+import { CookieKeyring } from "../core/gate/cookie/keyring.ts";
+import { StreamListener } from "../core/gate/stream_listener.ts";
 import { acceptStream } from "../transports/mod.ts";
 import { ScriptedClient } from "../testing/scripted_client.ts";
 

@@ -3,14 +3,14 @@ import assert from "node:assert/strict";
 import fc from "fast-check";
 import { sha256, sha384 } from "@noble/hashes/sha2.js";
 import type { PeerAddress } from "../core/peer.ts";
-import { CookieKeyring } from "../core/cookie/keyring.ts";
+import { CookieKeyring } from "../core/gate/cookie/keyring.ts";
 import {
   type HrrCookieFields,
   hrrCookieLength,
   issueHrrCookie,
   verifyHrrCookie,
-} from "../core/cookie/hrr_cookie.ts";
-import { issueHvrCookie } from "../core/cookie/hvr_cookie.ts";
+} from "../core/gate/cookie/hrr_cookie.ts";
+import { issueHvrCookie } from "../core/gate/cookie/hvr_cookie.ts";
 import { encodeClientHello } from "../core/messages/client_hello_encoder.ts";
 import { parseClientHello } from "../core/messages/client_hello.ts";
 

@@ -6,9 +6,9 @@ import { type ClientHello, parseClientHello } from "../core/messages/client_hell
 import { encodeDtlsRecord, readDtlsRecord } from "../core/wire/record.ts";
 import { encodeDtlsHandshake, readDtlsHandshakeFragment } from "../core/wire/handshake_header.ts";
 import type { PeerAddress } from "../core/peer.ts";
-import { CookieKeyring } from "../core/cookie/keyring.ts";
-import { HVR_COOKIE_LENGTH, issueHvrCookie, verifyHvrCookie } from "../core/cookie/hvr_cookie.ts";
-import { issueHrrCookie } from "../core/cookie/hrr_cookie.ts";
+import { CookieKeyring } from "../core/gate/cookie/keyring.ts";
+import { HVR_COOKIE_LENGTH, issueHvrCookie, verifyHvrCookie } from "../core/gate/cookie/hvr_cookie.ts";
+import { issueHrrCookie } from "../core/gate/cookie/hrr_cookie.ts";
 import { loadHexFixture } from "./helpers/fixtures.ts";
 
 const T0 = 1_750_000_000_000; // fake clock, ms

@@ -1,9 +1,9 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { CookieKeyring } from "../core/cookie/keyring.ts";
-import { issueHvrCookie, verifyHvrCookie } from "../core/cookie/hvr_cookie.ts";
-import { issueHrrCookie, verifyHrrCookie } from "../core/cookie/hrr_cookie.ts";
+import { CookieKeyring } from "../core/gate/cookie/keyring.ts";
+import { issueHvrCookie, verifyHvrCookie } from "../core/gate/cookie/hvr_cookie.ts";
+import { issueHrrCookie, verifyHrrCookie } from "../core/gate/cookie/hrr_cookie.ts";
 import { encodeClientHello } from "../core/messages/client_hello_encoder.ts";
 import { parseClientHello } from "../core/messages/client_hello.ts";
 import type { PeerAddress } from "../core/peer.ts";

@@ -2,8 +2,8 @@
 // HVR bytes are checked against RFC 6347 §4.2.1 / OpenSSL's layout by reading offsets by hand.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { CookieKeyring } from "../core/cookie/keyring.ts";
-import { DatagramListener } from "../core/datagram_listener.ts";
+import { CookieKeyring } from "../core/gate/cookie/keyring.ts";
+import { DatagramListener } from "../core/gate/datagram_listener.ts";
 import type { Outcome, PeerAddress } from "../mod.ts";
 import { concat, loadHexFixture, toHex } from "./helpers/fixtures.ts";
 

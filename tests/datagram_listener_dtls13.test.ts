@@ -3,8 +3,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { sha256 } from "@noble/hashes/sha2.js";
-import { CookieKeyring } from "../core/cookie/keyring.ts";
-import { DatagramListener } from "../core/datagram_listener.ts";
+import { CookieKeyring } from "../core/gate/cookie/keyring.ts";
+import { DatagramListener } from "../core/gate/datagram_listener.ts";
 import type { Outcome, PeerAddress } from "../mod.ts";
 import { concat, toHex } from "./helpers/fixtures.ts";
 import { dtls13ClientHelloBody, dtlsDatagram, dtlsFragmentDatagram } from "./helpers/dtls13_flight.ts";

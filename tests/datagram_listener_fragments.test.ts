@@ -3,9 +3,9 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { CookieKeyring } from "../core/cookie/keyring.ts";
-import { DatagramListener } from "../core/datagram_listener.ts";
-import { ENTRY_OVERHEAD_BYTES } from "../core/reassembly.ts";
+import { CookieKeyring } from "../core/gate/cookie/keyring.ts";
+import { DatagramListener } from "../core/gate/datagram_listener.ts";
+import { ENTRY_OVERHEAD_BYTES } from "../core/gate/reassembly.ts";
 import type { Outcome, PeerAddress } from "../mod.ts";
 import { toHex } from "./helpers/fixtures.ts";
 import { dtls13ClientHelloBody, dtlsDatagram, dtlsFragmentDatagram } from "./helpers/dtls13_flight.ts";

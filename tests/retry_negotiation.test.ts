@@ -1,4 +1,4 @@
-// core/retry.ts negotiate(): suite and group choice, and the retryKeyShare policy.
+// core/gate/retry.ts negotiate(): suite and group choice, and the retryKeyShare policy.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { negotiate, parseClientHello } from "../mod.ts";

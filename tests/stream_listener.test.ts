@@ -4,9 +4,9 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { sha256, sha384 } from "@noble/hashes/sha2.js";
-import { CookieKeyring } from "../core/cookie/keyring.ts";
-import { StreamListener, type StreamListenerOptions } from "../core/stream_listener.ts";
-import type { AcceptedOutcome, ClosedOutcome, Outcome, SendOutcome } from "../core/outcome.ts";
+import { CookieKeyring } from "../core/gate/cookie/keyring.ts";
+import { StreamListener, type StreamListenerOptions } from "../core/gate/stream_listener.ts";
+import type { AcceptedOutcome, ClosedOutcome, Outcome, SendOutcome } from "../core/gate/outcome.ts";
 import type { PeerAddress } from "../core/peer.ts";
 import {
   encodeClientHello,

@@ -1,8 +1,8 @@
 // The real DatagramListener behind the UDP adapters, driven by the scripted client over loopback.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { CookieKeyring } from "../core/cookie/keyring.ts";
-import { DatagramListener } from "../core/datagram_listener.ts";
+import { CookieKeyring } from "../core/gate/cookie/keyring.ts";
+import { DatagramListener } from "../core/gate/datagram_listener.ts";
 import { ScriptedClient } from "../testing/scripted_client.ts";
 import { seededRandom } from "../testing/random.ts";
 import { listenUdp } from "../transports/udp.ts";

@@ -1,7 +1,7 @@
 // Fake engines and loopback clients for the transport tests (not a test file itself).
 import dgram from "node:dgram";
 import net from "node:net";
-import type { AcceptedOutcome, Outcome } from "../core/outcome.ts";
+import type { AcceptedOutcome, Outcome } from "../core/gate/outcome.ts";
 import type { PeerAddress } from "../core/peer.ts";
 import type { DatagramEngine, StreamEngine } from "../transports/engine.ts";
 import { AsyncQueue } from "../transports/queue.ts";

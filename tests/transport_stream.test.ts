@@ -2,7 +2,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import type { Outcome } from "../core/outcome.ts";
+import type { Outcome } from "../core/gate/outcome.ts";
 import type { PeerAddress } from "../core/peer.ts";
 import { ManualClock } from "../transports/clock.ts";
 import { TransportCounters } from "../transports/counters.ts";

@@ -1,8 +1,8 @@
 // The real StreamListener behind the TCP adapters and acceptStream, driven by the scripted client.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { CookieKeyring } from "../core/cookie/keyring.ts";
-import { StreamListener } from "../core/stream_listener.ts";
+import { CookieKeyring } from "../core/gate/cookie/keyring.ts";
+import { StreamListener } from "../core/gate/stream_listener.ts";
 import { ScriptedClient } from "../testing/scripted_client.ts";
 import { seededRandom } from "../testing/random.ts";
 import { acceptStream } from "../transports/streams.ts";

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { AcceptedOutcome } from "../core/outcome.ts";
+import type { AcceptedOutcome } from "../core/gate/outcome.ts";
 import type { PeerAddress } from "../core/peer.ts";
 import type { Clock } from "./clock.ts";
 import { AsyncQueue } from "./queue.ts";

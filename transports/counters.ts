@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { AcceptedOutcome, DropReason, SentMessage } from "../core/outcome.ts";
+import type { AcceptedOutcome, DropReason, SentMessage } from "../core/gate/outcome.ts";
 import type { ProtocolName } from "../core/constants/versions.ts";
 import type { PeerAddress } from "../core/peer.ts";
 

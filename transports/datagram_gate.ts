@@ -10,7 +10,7 @@
  *
  * @module
  */
-import type { AcceptedOutcome, Outcome } from "../core/outcome.ts";
+import type { AcceptedOutcome, Outcome } from "../core/gate/outcome.ts";
 import { formatPeer, normalizePeer, type PeerAddress } from "../core/peer.ts";
 import { type Clock, systemClock } from "./clock.ts";
 import { type ConnectionEndReason, type DatagramConnection, UdpConnection } from "./connection.ts";

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { Outcome } from "../core/outcome.ts";
+import type { Outcome } from "../core/gate/outcome.ts";
 import type { PeerAddress } from "../core/peer.ts";
 
 /** A sans-I/O datagram gate: one datagram in, one {@link Outcome} out (e.g. `DatagramListener`). */

@@ -78,7 +78,7 @@ export { bunTcpAvailable, listenTcpBun } from "./tcp_bun.ts";
 export { autoTcpAdapter, listenTcp, type ListenTcpOptions, type TcpAdapterChoice } from "./tcp.ts";
 export { currentRuntime, type RuntimeName } from "./runtime.ts";
 export type { PeerAddress } from "../core/peer.ts";
-export type * from "../core/outcome.ts";
+export type * from "../core/gate/outcome.ts";
 export type { ProtocolName } from "../core/constants/versions.ts";
 export type { HashName } from "../core/constants/cipher_suites.ts";
 export { AlertDescription, type AlertName } from "../core/constants/protocol.ts";

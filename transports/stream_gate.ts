@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { AcceptedOutcome } from "../core/outcome.ts";
+import type { AcceptedOutcome } from "../core/gate/outcome.ts";
 import type { PeerAddress } from "../core/peer.ts";
 import { type Clock, systemClock } from "./clock.ts";
 import { TransportCounters, type TransportEvent } from "./counters.ts";

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { AcceptedOutcome, Outcome } from "../core/outcome.ts";
+import type { AcceptedOutcome, Outcome } from "../core/gate/outcome.ts";
 import { normalizePeer, type PeerAddress, UNSPECIFIED_PEER } from "../core/peer.ts";
 import { type Clock, systemClock } from "./clock.ts";
 import {

@@ -10,10 +10,10 @@
  */
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { CookieKeyring } from "../../core/cookie/keyring.ts";
-import { DatagramListener } from "../../core/datagram_listener.ts";
-import { StreamListener } from "../../core/stream_listener.ts";
-import type { Outcome } from "../../core/outcome.ts";
+import { CookieKeyring } from "../../core/gate/cookie/keyring.ts";
+import { DatagramListener } from "../../core/gate/datagram_listener.ts";
+import { StreamListener } from "../../core/gate/stream_listener.ts";
+import type { Outcome } from "../../core/gate/outcome.ts";
 import { DTLS_FIXTURES, loadHexFixture, TLS_FIXTURES } from "./fixtures.ts";
 
 const KINDS = new Set(["send", "dropped", "need-more-data", "closed", "accepted"]);

@@ -4,8 +4,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import dgram from "node:dgram";
-import { CookieKeyring } from "../../core/cookie/keyring.ts";
-import { DatagramListener, type DtlsVersionName } from "../../core/datagram_listener.ts";
+import { CookieKeyring } from "../../core/gate/cookie/keyring.ts";
+import { DatagramListener, type DtlsVersionName } from "../../core/gate/datagram_listener.ts";
 import {
   type Client,
   dtlsMessages,

@@ -9,9 +9,9 @@ import { accessSync, constants as fsConstants } from "node:fs";
 import { delimiter, join } from "node:path";
 import process from "node:process";
 import { sha256, sha384 } from "@noble/hashes/sha2.js";
-import type { DatagramListener } from "../../core/datagram_listener.ts";
-import type { StreamListener } from "../../core/stream_listener.ts";
-import type { AcceptedOutcome, Outcome } from "../../core/outcome.ts";
+import type { DatagramListener } from "../../core/gate/datagram_listener.ts";
+import type { StreamListener } from "../../core/gate/stream_listener.ts";
+import type { AcceptedOutcome, Outcome } from "../../core/gate/outcome.ts";
 import type { PeerAddress } from "../../core/peer.ts";
 
 /** Repository root. */

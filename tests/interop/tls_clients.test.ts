@@ -5,8 +5,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import net from "node:net";
-import { CookieKeyring } from "../../core/cookie/keyring.ts";
-import { StreamListener } from "../../core/stream_listener.ts";
+import { CookieKeyring } from "../../core/gate/cookie/keyring.ts";
+import { StreamListener } from "../../core/gate/stream_listener.ts";
 import {
   afterFirstHandshakeMessage,
   type Client,

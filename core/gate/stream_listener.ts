@@ -99,14 +99,14 @@
  */
 import type { CookieKeyring } from "./cookie/keyring.ts";
 import type { CookieRejection } from "./cookie/verdict.ts";
-import { type ClientHello, parseClientHello } from "./messages/client_hello.ts";
-import { encodeHelloRetryRequestMessage, encodeTlsHelloRetryRequestFlight } from "./messages/hello_retry_request.ts";
-import { encodeTlsAlert } from "./messages/alert.ts";
-import { DecodeError } from "./wire/decode_error.ts";
-import { MAX_PLAINTEXT_FRAGMENT, TLS_RECORD_HEADER_LENGTH } from "./wire/record.ts";
-import { AlertDescription, type AlertName, alertName, ContentType } from "./constants/protocol.ts";
-import { ProtocolVersion } from "./constants/versions.ts";
-import { encodePeerBinding, PEER_BINDING_LENGTH, type PeerAddress, UNSPECIFIED_PEER } from "./peer.ts";
+import { type ClientHello, parseClientHello } from "../messages/client_hello.ts";
+import { encodeHelloRetryRequestMessage, encodeTlsHelloRetryRequestFlight } from "../messages/hello_retry_request.ts";
+import { encodeTlsAlert } from "../messages/alert.ts";
+import { DecodeError } from "../wire/decode_error.ts";
+import { MAX_PLAINTEXT_FRAGMENT, TLS_RECORD_HEADER_LENGTH } from "../wire/record.ts";
+import { AlertDescription, type AlertName, alertName, ContentType } from "../constants/protocol.ts";
+import { ProtocolVersion } from "../constants/versions.ts";
+import { encodePeerBinding, PEER_BINDING_LENGTH, type PeerAddress, UNSPECIFIED_PEER } from "../peer.ts";
 import {
   buildRetry,
   checkSecondClientHello,

@@ -41,21 +41,21 @@
 import type { CookieKeyring } from "./cookie/keyring.ts";
 import { HVR_COOKIE_LENGTH, verifyHvrCookie, writeHvrCookie } from "./cookie/hvr_cookie.ts";
 import type { CookieRejection } from "./cookie/verdict.ts";
-import { type ClientHello, parseClientHello } from "./messages/client_hello.ts";
+import { type ClientHello, parseClientHello } from "../messages/client_hello.ts";
 import {
   HELLO_VERIFY_REQUEST_COOKIE_OFFSET,
   helloVerifyRequestLength,
   writeHelloVerifyRequestHeaders,
-} from "./messages/hello_verify_request.ts";
-import { encodeDtlsHelloRetryRequestDatagram } from "./messages/hello_retry_request.ts";
-import { encodeDtlsAlert } from "./messages/alert.ts";
-import { DecodeError } from "./wire/decode_error.ts";
-import { Reader } from "./wire/reader.ts";
-import { DTLS_RECORD_HEADER_LENGTH, isDtlsUnifiedHeader } from "./wire/record.ts";
-import { DTLS_HANDSHAKE_HEADER_LENGTH, writeDtlsHandshakeHeader } from "./wire/handshake_header.ts";
-import { AlertDescription, type AlertName, ContentType, HandshakeType } from "./constants/protocol.ts";
-import { ProtocolVersion } from "./constants/versions.ts";
-import { formatPeer, type PeerAddress } from "./peer.ts";
+} from "../messages/hello_verify_request.ts";
+import { encodeDtlsHelloRetryRequestDatagram } from "../messages/hello_retry_request.ts";
+import { encodeDtlsAlert } from "../messages/alert.ts";
+import { DecodeError } from "../wire/decode_error.ts";
+import { Reader } from "../wire/reader.ts";
+import { DTLS_RECORD_HEADER_LENGTH, isDtlsUnifiedHeader } from "../wire/record.ts";
+import { DTLS_HANDSHAKE_HEADER_LENGTH, writeDtlsHandshakeHeader } from "../wire/handshake_header.ts";
+import { AlertDescription, type AlertName, ContentType, HandshakeType } from "../constants/protocol.ts";
+import { ProtocolVersion } from "../constants/versions.ts";
+import { formatPeer, type PeerAddress } from "../peer.ts";
 import { type ReassemblyCounters, type ReassemblyOptions, ReassemblyBudget } from "./reassembly.ts";
 import {
   buildRetry,

@@ -28,8 +28,8 @@
  *
  * @module
  */
-import { encodePeerBinding, PEER_BINDING_LENGTH, type PeerAddress } from "../peer.ts";
-import { tls13SuiteHash } from "../constants/cipher_suites.ts";
+import { encodePeerBinding, PEER_BINDING_LENGTH, type PeerAddress } from "../../peer.ts";
+import { tls13SuiteHash } from "../../constants/cipher_suites.ts";
 import type { CookieKeyring } from "./keyring.ts";
 import {
   checkCookieAge,

@@ -4,12 +4,12 @@
  *
  * @module
  */
-import type { ClientHello } from "./messages/client_hello.ts";
-import type { KeyShareEntry } from "./messages/client_hello_extensions.ts";
-import type { PeerAddress } from "./peer.ts";
-import type { ProtocolName } from "./constants/versions.ts";
-import type { AlertName } from "./constants/protocol.ts";
-import type { HashName } from "./constants/cipher_suites.ts";
+import type { ClientHello } from "../messages/client_hello.ts";
+import type { KeyShareEntry } from "../messages/client_hello_extensions.ts";
+import type { PeerAddress } from "../peer.ts";
+import type { ProtocolName } from "../constants/versions.ts";
+import type { AlertName } from "../constants/protocol.ts";
+import type { HashName } from "../constants/cipher_suites.ts";
 
 /** Why input was dropped or a stream was closed. One literal per distinct check. */
 export type DropReason =

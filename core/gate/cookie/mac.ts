@@ -13,7 +13,7 @@
  * @module
  */
 
-import { absorb, compress, SHA256_IV_I32, writeU32 } from "../crypto/sha256.ts";
+import { absorb, compress, SHA256_IV_I32, writeU32 } from "../../crypto/sha256.ts";
 
 /** Length of an untruncated HMAC-SHA256 tag. */
 export const MAC_LENGTH = 32;

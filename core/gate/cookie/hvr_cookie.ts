@@ -25,8 +25,8 @@
  *
  * @module
  */
-import type { ClientHello } from "../messages/client_hello.ts";
-import { encodePeerBinding, PEER_BINDING_LENGTH, type PeerAddress } from "../peer.ts";
+import type { ClientHello } from "../../messages/client_hello.ts";
+import { encodePeerBinding, PEER_BINDING_LENGTH, type PeerAddress } from "../../peer.ts";
 import type { CookieKeyring } from "./keyring.ts";
 import type { CookieMacKey, MacStream } from "./mac.ts";
 import {

@@ -5,19 +5,19 @@
  *
  * @module
  */
-import type { ClientHello } from "./messages/client_hello.ts";
-import type { KeyShareEntry } from "./messages/client_hello_extensions.ts";
-import type { PeerAddress } from "./peer.ts";
+import type { ClientHello } from "../messages/client_hello.ts";
+import type { KeyShareEntry } from "../messages/client_hello_extensions.ts";
+import type { PeerAddress } from "../peer.ts";
 import type { RetryContext } from "./outcome.ts";
-import { CipherSuite, type HashName, tls13SuiteHash } from "./constants/cipher_suites.ts";
-import { clientShareLength, groupName, NamedGroup } from "./constants/groups.ts";
-import { HandshakeType } from "./constants/protocol.ts";
-import { digest, hashLength } from "./crypto/hash.ts";
+import { CipherSuite, type HashName, tls13SuiteHash } from "../constants/cipher_suites.ts";
+import { clientShareLength, groupName, NamedGroup } from "../constants/groups.ts";
+import { HandshakeType } from "../constants/protocol.ts";
+import { digest, hashLength } from "../crypto/hash.ts";
 import {
   encodeHelloRetryRequestMessage,
   type HelloRetryRequestFields,
   transcriptPrefix,
-} from "./messages/hello_retry_request.ts";
+} from "../messages/hello_retry_request.ts";
 import type { CookieKeyring } from "./cookie/keyring.ts";
 import { issueHrrCookie, verifyHrrCookie } from "./cookie/hrr_cookie.ts";
 import type { CookieRejection } from "./cookie/verdict.ts";

@@ -8,7 +8,7 @@
  *
  * @module
  */
-import { ContentType, HandshakeType } from "./constants/protocol.ts";
+import { ContentType, HandshakeType } from "../constants/protocol.ts";
 
 /** Size of a TLS handshake message header: msg_type(1) length(3). */
 const HEADER = 4;
