@@ -1,0 +1,55 @@
+/**
+ * Help texts: the overview (`hellogate --help`) and one page per command
+ * (`hellogate help COMMAND`, `hellogate COMMAND --help`).
+ *
+ * @module
+ */
+
+/** The exit-code rule every command follows. */
+export const EXIT_CODES = `exit codes:
+  0  success (listen: stopped by SIGINT/SIGTERM)
+  1  runtime failure (cannot bind a port, cannot write a file, I/O error)
+  2  usage error (unknown command or flag, missing or bad value, unusable input file)`;
+
+/** Per-command help pages. */
+export const COMMAND_HELP: Record<string, string> = {
+  listen: `usage: hellogate listen [--udp HOST:PORT] [--tcp HOST:PORT] [--json] [--secret-file F]
+                       [--versions dtls1.2,dtls1.3,tls1.3] [--adapter auto|node|deno|bun]
+                       [--retry-key-share when-needed|always]
+  Runs the stateless gate: answers ClientHellos with HelloVerifyRequest (DTLS) or
+  HelloRetryRequest (TLS 1.3) and reports peers that prove their address.
+  --udp, --tcp HOST:PORT   where to listen (port 0 picks a free port; localhost = 127.0.0.1).
+                           Without either, both listen on 127.0.0.1:0.
+  --json                   one JSON object per line on stdout (contract in README.md).
+  --secret-file F          cookie secret as hex (hellogate keygen --out F); default random.
+  --versions LIST          protocols to serve (dtls1.0, dtls1.2, dtls1.3, tls1.3).
+  --adapter NAME           socket implementation (auto picks the runtime's native one).
+  --retry-key-share always never send a cookie-only HRR when another group can be requested
+                           (GnuTLS 3.7 rejects cookie-only HRRs).`,
+  inspect: `usage: hellogate inspect [--transport udp|tcp] [--peer IP:PORT] [--secret-file F]
+                        [--now UNIX_SECONDS] HEX|-
+  Decodes a captured datagram (udp) or stream prefix (tcp), runs it through a fresh listener
+  and prints {"clientHello": ..., "outcome": ...} as JSON. "-" reads the hex from stdin.
+  --transport udp|tcp      default: udp when the second byte is 0xfe (a DTLS record).
+  --peer IP:PORT           the address the bytes came from (default 192.0.2.1:4433).
+  --now UNIX_SECONDS       the clock (default now); with --secret-file the output is deterministic.`,
+  keygen: `usage: hellogate keygen [--out F [--force]]
+  Prints a random 32-byte cookie secret as hex, or writes it to F.
+  --out F                  create F with mode 0600 (never follows a symlink); an existing F
+                           is refused unless --force, which rewrites it with mode 0600.`,
+};
+
+/** The overview printed by `hellogate --help` (and, on stderr, after a usage error). */
+export const OVERVIEW = `hellogate: a stateless cookie gate for DTLS and TLS 1.3 handshakes
+
+usage: hellogate COMMAND [FLAGS]
+  listen    run the gate on UDP and/or TCP and report what it does
+  inspect   decode a captured ClientHello and show what the gate answers
+  keygen    make a cookie secret
+  help      hellogate help COMMAND shows a command's flags
+  --version print the version
+
+${Object.values(COMMAND_HELP).join("\n\n")}
+
+${EXIT_CODES}
+`;

@@ -1,0 +1,165 @@
+/**
+ * `hellogate listen`: the stateless gate on UDP and/or TCP, reporting every event as text or
+ * JSON lines until SIGINT/SIGTERM.
+ *
+ * @module
+ */
+import process from "node:process";
+import { DatagramListener, type DtlsVersionName } from "../core/gate/datagram_listener.ts";
+import { StreamListener } from "../core/gate/stream_listener.ts";
+import { formatPeer } from "../core/peer.ts";
+import { TransportCounters, type TransportEvent } from "../transports/counters.ts";
+import { listenUdp, type UdpAdapterChoice } from "../transports/udp.ts";
+import { listenTcp, type TcpAdapterChoice } from "../transports/tcp.ts";
+import type { UdpListener } from "../transports/datagram_gate.ts";
+import type { TcpListener } from "../transports/stream_gate.ts";
+import { type Args, flag, type FlagSpec, has, UsageError } from "./args.ts";
+import { parseHostPortFlag } from "./host_port.ts";
+import { keyringFromArgs } from "./secret_file.ts";
+import { counterLine, eventJson, eventText } from "./events.ts";
+
+/** Flags `listen` accepts. */
+export const LISTEN_FLAGS: FlagSpec = {
+  values: ["udp", "tcp", "secret-file", "versions", "adapter", "retry-key-share"],
+  booleans: ["json"],
+};
+
+const VERSIONS = ["dtls1.0", "dtls1.2", "dtls1.3", "tls1.3"];
+const ADAPTERS = ["auto", "node", "deno", "bun"];
+
+/** Runs `listen` until SIGINT/SIGTERM; resolves with the exit code. */
+export async function listen(args: Args): Promise<number> {
+  if (args.positional.length > 0) throw new UsageError(`listen takes no arguments, got ${args.positional[0]}`, "listen");
+  const json = has(args, "json");
+  let udpAt = flag(args, "udp");
+  let tcpAt = flag(args, "tcp");
+  if (udpAt === undefined && tcpAt === undefined) udpAt = tcpAt = "127.0.0.1:0";
+  const versionList = (flag(args, "versions") ?? "dtls1.2,dtls1.3,tls1.3").split(",").map((v) => v.trim()).filter(Boolean);
+  for (const v of versionList) {
+    if (!VERSIONS.includes(v)) throw new UsageError(`--versions: unknown version ${v} (known: ${VERSIONS.join(", ")})`, "listen");
+  }
+  const dtls = versionList.filter((v) => v.startsWith("dtls")) as DtlsVersionName[];
+  if (udpAt !== undefined && dtls.length === 0) throw new UsageError("--udp needs a DTLS version in --versions", "listen");
+  if (tcpAt !== undefined && !versionList.includes("tls1.3")) throw new UsageError("--tcp needs tls1.3 in --versions", "listen");
+  const adapter = (flag(args, "adapter") ?? "auto") as UdpAdapterChoice & TcpAdapterChoice;
+  if (!ADAPTERS.includes(adapter)) throw new UsageError(`--adapter ${adapter}: expected ${ADAPTERS.join(", ")}`, "listen");
+  const retryKeyShare = flag(args, "retry-key-share") ?? "when-needed";
+  if (retryKeyShare !== "when-needed" && retryKeyShare !== "always") {
+    throw new UsageError(`--retry-key-share ${retryKeyShare}: expected when-needed or always`, "listen");
+  }
+  const udpBind = udpAt !== undefined ? parseHostPortFlag(udpAt, "udp") : undefined;
+  const tcpBind = tcpAt !== undefined ? parseHostPortFlag(tcpAt, "tcp") : undefined;
+  const keyring = keyringFromArgs(args);
+  const counters = new TransportCounters();
+  const live = !json && process.stderr.isTTY;
+  const onEvent = (e: TransportEvent) => {
+    if (json) process.stdout.write(JSON.stringify(eventJson(e)) + "\n");
+    else {
+      if (live) process.stderr.write("\r\x1b[K");
+      process.stdout.write(eventText(e) + "\n");
+      if (live) process.stderr.write(counterLine(counters));
+    }
+  };
+
+  let udp: UdpListener | undefined;
+  let tcp: TcpListener | undefined;
+  try {
+    if (udpBind !== undefined) {
+      udp = await bind("udp", udpAt!, () =>
+        listenUdp({
+          hostname: udpBind.address,
+          port: udpBind.port,
+          adapter,
+          engine: new DatagramListener({ keyring, versions: dtls, retryKeyShare }),
+          counters,
+          onEvent,
+          idleTimeoutMs: 10_000,
+        }));
+      // No continuation is configured: hold accepted peers (so retransmitted CH2s are not
+      // re-accepted) until they go quiet.
+      const u = udp;
+      void (async () => {
+        for await (const conn of u) void (async () => {
+          for await (const _ of conn.datagrams) { /* discard */ }
+        })();
+      })();
+    }
+    if (tcpBind !== undefined) {
+      tcp = await bind("tcp", tcpAt!, () =>
+        listenTcp({
+          hostname: tcpBind.address,
+          port: tcpBind.port,
+          adapter,
+          engine: (peer) => new StreamListener({ keyring, framing: "tls-records", peer, retryKeyShare }),
+          counters,
+          onEvent,
+        }));
+      // No continuation is configured: close accepted connections.
+      const t = tcp;
+      void (async () => {
+        for await (const conn of t) conn.close();
+      })();
+    }
+  } catch (e) {
+    await udp?.close();
+    throw e;
+  }
+  const listening: Record<string, string> = { event: "listening" };
+  if (udp) listening.udp = formatPeer(udp.addr);
+  if (tcp) listening.tcp = formatPeer(tcp.addr);
+  if (json) process.stdout.write(JSON.stringify(listening) + "\n");
+  else {
+    process.stdout.write(
+      `hellogate listening${udp ? ` on udp ${listening.udp} (${udp.adapter})` : ""}${
+        tcp ? `${udp ? " and" : " on"} tcp ${listening.tcp} (${tcp.adapter})` : ""
+      }\n`,
+    );
+  }
+  return await new Promise<number>((resolve) => {
+    let stopping = false;
+    const stop = async () => {
+      if (stopping) return;
+      stopping = true;
+      await Promise.all([udp?.close(), tcp?.close()]);
+      if (json) process.stdout.write(JSON.stringify({ event: "stopped", counters: counters.snapshot() }) + "\n");
+      else process.stderr.write(`${live ? "\r\x1b[K" : ""}${counterLine(counters)}\n`);
+      resolve(0);
+    };
+    process.on("SIGINT", stop);
+    process.on("SIGTERM", stop);
+  });
+}
+
+/** Thrown when a socket cannot be bound (exit code 1), naming the transport, address and reason. */
+export class BindError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "BindError";
+  }
+}
+
+/** Runs `open`, turning a failure into a {@link BindError} that names transport, address and reason. */
+export async function bind<T>(transport: string, at: string, open: () => Promise<T>): Promise<T> {
+  try {
+    return await open();
+  } catch (e) {
+    throw new BindError(`cannot listen on ${transport} ${at}: ${bindReason(e)}`);
+  }
+}
+
+/** A short reason for a bind failure (the error code when there is one). */
+function bindReason(e: unknown): string {
+  const err = e as { code?: unknown; message?: unknown; name?: unknown };
+  const message = String(err?.message ?? e).replace(/^(hellogate: )+/, "");
+  const code = typeof err?.code === "string" ? err.code : undefined;
+  if (code === "EADDRINUSE" || /in use|EADDRINUSE/i.test(message) || err?.name === "AddrInUse") {
+    return "address already in use";
+  }
+  if (code === "EACCES" || /permission denied|EACCES/i.test(message) || err?.name === "PermissionDenied") {
+    return "permission denied";
+  }
+  if (code === "EADDRNOTAVAIL" || /not available|EADDRNOTAVAIL/i.test(message) || err?.name === "AddrNotAvailable") {
+    return "address not available on this host";
+  }
+  return code && !message.includes(code) ? `${code} ${message}` : message || "unknown error";
+}

@@ -1,0 +1,75 @@
+/**
+ * The `hellogate` command dispatcher: picks the command, parses its flags, runs it, and maps
+ * errors to the exit-code rule (2 usage, 1 runtime failure) with one message line on stderr.
+ *
+ * @module
+ */
+import process from "node:process";
+import { type Args, type FlagSpec, parseArgs, UsageError } from "./args.ts";
+import { COMMAND_HELP, OVERVIEW } from "./help.ts";
+import { VERSION } from "./version.ts";
+import { listen, LISTEN_FLAGS } from "./listen.ts";
+import { inspect, INSPECT_FLAGS } from "./inspect.ts";
+import { keygen, KEYGEN_FLAGS } from "./keygen.ts";
+
+interface Command {
+  readonly flags: FlagSpec;
+  readonly run: (args: Args) => number | Promise<number>;
+}
+
+const COMMANDS: Record<string, Command> = {
+  listen: { flags: LISTEN_FLAGS, run: listen },
+  inspect: { flags: INSPECT_FLAGS, run: inspect },
+  keygen: { flags: KEYGEN_FLAGS, run: keygen },
+};
+
+/** Runs the CLI with `argv` (without the runtime and script path); resolves with the exit code. */
+export async function main(argv: string[]): Promise<number> {
+  let command: string | undefined;
+  try {
+    const first = argv[0];
+    if (first === undefined) {
+      process.stderr.write(OVERVIEW);
+      return 2;
+    }
+    if (first === "--help" || first === "-h") {
+      process.stdout.write(OVERVIEW);
+      return 0;
+    }
+    if (first === "--version" || first === "-V" || first === "version") {
+      process.stdout.write(`hellogate ${VERSION}\n`);
+      return 0;
+    }
+    if (first === "help") {
+      const topic = argv[1];
+      if (topic === undefined) process.stdout.write(OVERVIEW);
+      else if (COMMAND_HELP[topic]) process.stdout.write(COMMAND_HELP[topic] + "\n");
+      else throw new UsageError(`help: unknown command ${topic} (commands: ${Object.keys(COMMANDS).join(", ")})`);
+      return 0;
+    }
+    if (first.startsWith("-")) throw new UsageError(`expected a command before ${first}`);
+    const cmd = COMMANDS[first];
+    if (!cmd) throw new UsageError(`unknown command ${first} (commands: ${Object.keys(COMMANDS).join(", ")})`);
+    command = first;
+    const args = parseArgs(argv.slice(1), cmd.flags, command);
+    if (args.flags.get("help") === true) {
+      process.stdout.write(COMMAND_HELP[command] + "\n");
+      return 0;
+    }
+    return await cmd.run(args);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      const topic = e.command ?? command;
+      const hint = topic ? `see: hellogate help ${topic}` : "see: hellogate --help";
+      process.stderr.write(`hellogate: ${stripPrefix(e.message)}\n${hint}\n`);
+      return 2;
+    }
+    process.stderr.write(`hellogate: ${stripPrefix(e instanceof Error ? e.message : String(e))}\n`);
+    return 1;
+  }
+}
+
+/** Library errors already start with "hellogate: "; print the prefix once. */
+function stripPrefix(message: string): string {
+  return message.replace(/^(hellogate: )+/, "");
+}
