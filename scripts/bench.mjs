@@ -14,6 +14,7 @@
 // in `sectionErrors` and makes the script exit 1 after the results are written.
 // The results record what they ran on: `cpu: {model, flags: {sha_ni, aes, avx2}, cores}` and
 // `versions: {openssl, deno, bun, node}` (bench/machine.mjs).
+import "./bootstrap.mjs"; // first run: npm ci when node_modules is missing or stale
 import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";

@@ -2,6 +2,7 @@
 // (DTLS 1.2 over UDP, TLS 1.3 over TCP) and narrate what the gate does:
 // HelloVerifyRequest / HelloRetryRequest out, then "accepted ... with peer 127.0.0.1:NNNN".
 // Exits 0 only when both handshakes were accepted. `--runtime bun` runs the CLI under Bun.
+import "./bootstrap.mjs"; // first run: npm ci when node_modules is missing or stale
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";

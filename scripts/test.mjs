@@ -1,5 +1,6 @@
 // The one test command (`npm test`): static checks, then the same suite under Deno and Bun,
 // ending with "N passed, N failed" summed over both runtimes. Exits non-zero on any failure.
+import "./bootstrap.mjs"; // first run: npm ci when node_modules is missing or stale
 import { spawnSync } from "node:child_process";
 import { existsSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
