@@ -180,8 +180,9 @@ export function createPortableProvider(random: (length: number) => Uint8Array = 
           return chacha20(k, sample.subarray(4, 16), zeros, undefined, counter >>> 0);
         };
       }
-      const cipher = ecb(key.slice(), { disablePadding: true });
-      return (sample) => cipher.encrypt(sample.subarray(0, 16)).subarray(0, 5);
+      const k = key.slice();
+      // A noble cipher instance encrypts once (nonce-reuse guard), so build one per sample.
+      return (sample) => ecb(k, { disablePadding: true }).encrypt(sample.subarray(0, 16)).subarray(0, 5);
     },
     supportsGroup: (g) =>
       g === NamedGroup.x25519 || g === NamedGroup.secp256r1 || g === NamedGroup.secp384r1 || g === NamedGroup.X25519MLKEM768,
