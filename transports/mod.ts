@@ -55,6 +55,18 @@ export { listenUdpNode, type UdpListenOptions } from "./udp_node.ts";
 export { denoUdpAvailable, listenUdpDeno } from "./udp_deno.ts";
 export { bunUdpAvailable, listenUdpBun } from "./udp_bun.ts";
 export { autoUdpAdapter, listenUdp, type ListenUdpOptions, type UdpAdapterChoice } from "./udp.ts";
+export { createNativeProvider, type NativeCryptoFallback, type NativeCryptoProvider, nativeProvider } from "./native_crypto.ts";
+export type {
+  Aead,
+  AeadName,
+  CryptoProvider,
+  EphemeralKey,
+  HashName,
+  HeaderProtectionName,
+  RunningHash,
+  SigningKey,
+  SigningKeyKind,
+} from "../core/crypto/provider.ts";
 export {
   acceptStream,
   type AcceptedStream,
@@ -90,3 +102,26 @@ export type {
   PskIdentity,
   UseSrtp,
 } from "../core/messages/client_hello_extensions.ts";
+export {
+  type AcceptedByteStream,
+  driveTlsHandshake,
+  type DriveTlsOptions,
+  type TlsClosedInfo,
+  type TlsConnection,
+  type TlsHandshakeFailure,
+  type TlsHandshakeSuccess,
+} from "./tls_connection.ts";
+export { decideRetry, retryWhenBusy, type TlsLoad, type TlsRetryPolicy } from "./tls_retry_policy.ts";
+export {
+  listenTls,
+  type ListenTlsOptions,
+  type TlsEndEvent,
+  type TlsEngineFactory,
+  type TlsHandshakeEvent,
+  type TlsListener,
+  type TlsServerEvent,
+} from "./tls_server.ts";
+export type * from "../core/handshake/actions.ts";
+export type * from "../core/gate/cookie/keyring.ts";
+export type { CookieMacKey, MacStream } from "../core/gate/cookie/mac.ts";
+export type { RetryKeyShare } from "../core/gate/retry.ts";
