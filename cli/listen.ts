@@ -17,11 +17,12 @@ import { type Args, flag, type FlagSpec, has, UsageError } from "./args.ts";
 import { parseHostPortFlag } from "./host_port.ts";
 import { keyringFromArgs } from "./secret_file.ts";
 import { counterLine, eventJson, eventText } from "./events.ts";
+import { EventWriter } from "./event_writer.ts";
 
 /** Flags `listen` accepts. */
 export const LISTEN_FLAGS: FlagSpec = {
   values: ["udp", "tcp", "secret-file", "versions", "adapter", "retry-key-share"],
-  booleans: ["json"],
+  booleans: ["json", "exit-on-stdout-close"],
 };
 
 const VERSIONS = ["dtls1.0", "dtls1.2", "dtls1.3", "tls1.3"];
@@ -52,11 +53,21 @@ export async function listen(args: Args): Promise<number> {
   const keyring = keyringFromArgs(args);
   const counters = new TransportCounters();
   const live = !json && process.stderr.isTTY;
+  const exitOnStdoutClose = has(args, "exit-on-stdout-close");
+  let stop: () => void = () => {};
+  // stdout never blocks the gate: a bounded queue, drops counted, EPIPE ends the output only.
+  const out = new EventWriter({
+    droppedLine: (count) => json ? JSON.stringify({ event: "events-dropped", count }) : `(${count} events dropped: stdout too slow)`,
+    onClosed: () => {
+      if (exitOnStdoutClose) stop();
+      else process.stderr.write("hellogate: stdout closed; still serving (events are no longer printed)\n");
+    },
+  });
   const onEvent = (e: TransportEvent) => {
-    if (json) process.stdout.write(JSON.stringify(eventJson(e)) + "\n");
+    if (json) out.line(JSON.stringify(eventJson(e)));
     else {
       if (live) process.stderr.write("\r\x1b[K");
-      process.stdout.write(eventText(e) + "\n");
+      out.line(eventText(e));
       if (live) process.stderr.write(counterLine(counters));
     }
   };
@@ -107,26 +118,29 @@ export async function listen(args: Args): Promise<number> {
   const listening: Record<string, string> = { event: "listening" };
   if (udp) listening.udp = formatPeer(udp.addr);
   if (tcp) listening.tcp = formatPeer(tcp.addr);
-  if (json) process.stdout.write(JSON.stringify(listening) + "\n");
+  if (json) out.line(JSON.stringify(listening));
   else {
-    process.stdout.write(
+    out.line(
       `hellogate listening${udp ? ` on udp ${listening.udp} (${udp.adapter})` : ""}${
         tcp ? `${udp ? " and" : " on"} tcp ${listening.tcp} (${tcp.adapter})` : ""
-      }\n`,
+      }`,
     );
   }
   return await new Promise<number>((resolve) => {
     let stopping = false;
-    const stop = async () => {
+    stop = async () => {
       if (stopping) return;
       stopping = true;
       await Promise.all([udp?.close(), tcp?.close()]);
-      if (json) process.stdout.write(JSON.stringify({ event: "stopped", counters: counters.snapshot() }) + "\n");
+      if (json) out.line(JSON.stringify({ event: "stopped", counters: counters.snapshot() }));
       else process.stderr.write(`${live ? "\r\x1b[K" : ""}${counterLine(counters)}\n`);
+      // Bounded: an unread stdout must not keep the process alive.
+      await out.flush(2000);
       resolve(0);
     };
     process.on("SIGINT", stop);
     process.on("SIGTERM", stop);
+    if (out.closed && exitOnStdoutClose) stop();
   });
 }
 
