@@ -115,7 +115,10 @@ import {
   type RetryOptions,
   type RetryPolicy,
 } from "./retry.ts";
-import { describeNonTls, HandshakeAssembler, isTlsContentType } from "./stream_framing.ts";
+import { describeNonTls, isTlsContentType } from "./stream_sniffing.ts";
+import { TlsRecordReader } from "../record/tls_record_reader.ts";
+import { TlsHandshakeAssembler } from "../record/tls_handshake_assembler.ts";
+import { HandshakeType } from "../constants/protocol.ts";
 import type {
   AcceptedOutcome,
   ClosedOutcome,
@@ -259,14 +262,9 @@ export class StreamListener {
   #earlySkipped = 0;
   /** No record header has been completed yet. */
   #firstRecord = true;
-  // A plain array: typed-array allocation dominated the per-connection cost under Deno (~0.7 µs each).
-  readonly #hdr: number[] = [0, 0, 0, 0, 0];
-  #hdrFill = 0;
-  #recType = 0;
-  #recLen = 0;
-  #recBuf: Uint8Array | undefined;
-  #recFill = 0;
-  readonly #asm: HandshakeAssembler;
+  /** tls-records framing: the record reader (core/record), capped at `maxRecordBytes`. */
+  readonly #reader: TlsRecordReader | undefined;
+  readonly #asm: TlsHandshakeAssembler;
 
   /** Creates a listener; throws `TypeError`/`RangeError` for invalid options (never for input). */
   constructor(options: StreamListenerOptions) {
@@ -302,7 +300,8 @@ export class StreamListener {
     }
     this.#acceptWithoutRetry = options.acceptWithoutRetry === true;
     this.#appData = options.cookieAppData;
-    this.#asm = new HandshakeAssembler(this.#maxBuffered);
+    this.#asm = new TlsHandshakeAssembler({ maxMessageBytes: this.#maxBuffered });
+    this.#reader = this.#records ? new TlsRecordReader({ maxFragmentBytes: this.#maxRecord }) : undefined;
     this.counters = {
       bytesIn: 0,
       bytesOut: 0,
@@ -330,7 +329,7 @@ export class StreamListener {
 
   /** Bytes currently held for an incomplete record or message (0 once finished). */
   get bufferedBytes(): number {
-    return (this.#records ? this.#hdrFill + this.#recFill : 0) + this.#asm.held;
+    return (this.#reader?.buffered ?? 0) + this.#asm.buffered;
   }
 
   /**
@@ -374,13 +373,14 @@ export class StreamListener {
     if (this.#state === "accepted" || this.#state === "closed") {
       return this.#drop("after-finish", `end of stream after the listener was ${this.#state}`);
     }
-    if (this.#records && this.#firstRecord && this.#hdrFill > 0 && !isTlsContentType(this.#hdr[0])) {
-      return this.#close("not-tls", describeNonTls(this.#hdr, this.#hdrFill));
+    const head = this.#reader?.peekBytes(4);
+    if (head && this.#firstRecord && head.length > 0 && !isTlsContentType(head[0])) {
+      return this.#close("not-tls", describeNonTls(head, head.length));
     }
     const held = this.bufferedBytes;
     return this.#close(
       "end-of-stream",
-      `peer closed the stream while ${this.#state}` + (held > 0 ? ` with ${held} bytes of an incomplete ${this.#records && this.#hdrFill > 0 ? "record" : "message"}` : ""),
+      `peer closed the stream while ${this.#state}` + (held > 0 ? ` with ${held} bytes of an incomplete ${this.#reader && this.#reader.buffered > 0 ? "record" : "message"}` : ""),
     );
   }
 
@@ -418,28 +418,34 @@ export class StreamListener {
 
   #finish(state: "accepted" | "closed"): void {
     this.#state = state;
-    this.#recBuf = undefined;
-    this.#recFill = 0;
-    this.#hdrFill = 0;
-    this.#asm.reset();
+    this.#reader?.clear();
+    this.#asm.clear();
+  }
+
+  /** Bytes still missing from the handshake message in progress (4 when none has started). */
+  #messageNeeded(): number {
+    const total = this.#asm.pendingLength;
+    return total === undefined ? 4 - this.#asm.buffered : total - this.#asm.buffered;
   }
 
   #needMore(): NeedMoreDataOutcome {
-    if (!this.#records) return { kind: "need-more-data", bytesNeeded: this.#asm.needed };
-    if (this.#firstRecord && this.#hdrFill > 0 && !isTlsContentType(this.#hdr[0])) {
-      return { kind: "need-more-data", bytesNeeded: 4 - this.#hdrFill };
+    const msg = this.#messageNeeded();
+    const reader = this.#reader;
+    if (!reader) return { kind: "need-more-data", bytesNeeded: msg };
+    const held = reader.buffered;
+    if (this.#firstRecord && held > 0 && !isTlsContentType(reader.peekBytes(1)[0])) {
+      return { kind: "need-more-data", bytesNeeded: 4 - held };
     }
     // A lower bound on the stream bytes before the ClientHello can be complete.
-    const msg = this.#asm.needed;
-    if (this.#hdrFill < TLS_RECORD_HEADER_LENGTH) {
-      return { kind: "need-more-data", bytesNeeded: TLS_RECORD_HEADER_LENGTH - this.#hdrFill + msg };
-    }
-    const rest = this.#recLen - this.#recFill;
-    if (this.#recType !== ContentType.handshake) {
+    const header = reader.peekHeader();
+    if (!header) return { kind: "need-more-data", bytesNeeded: TLS_RECORD_HEADER_LENGTH - held + msg };
+    const recFill = held - TLS_RECORD_HEADER_LENGTH;
+    const rest = header.length - recFill;
+    if (header.contentType !== ContentType.handshake) {
       return { kind: "need-more-data", bytesNeeded: rest + TLS_RECORD_HEADER_LENGTH + msg };
     }
     // The bytes of this record already held will go to the message too.
-    const msgAfterHeld = Math.max(0, msg - this.#recFill);
+    const msgAfterHeld = Math.max(0, msg - recFill);
     const bytesNeeded = rest >= msgAfterHeld ? rest : rest + TLS_RECORD_HEADER_LENGTH + (msgAfterHeld - rest);
     return { kind: "need-more-data", bytesNeeded };
   }
@@ -447,51 +453,33 @@ export class StreamListener {
   // ---------------------------------------------------------------- tls-records framing
 
   #readRecords(chunk: Uint8Array): Outcome | undefined {
-    const n = chunk.length;
-    let p = 0;
-    while (p < n) {
-      if (this.#hdrFill < TLS_RECORD_HEADER_LENGTH) {
-        while (this.#hdrFill < TLS_RECORD_HEADER_LENGTH && p < n) {
-          this.#hdr[this.#hdrFill++] = chunk[p++];
-          if (this.#firstRecord) {
-            const verdict = this.#firstBytes();
-            if (verdict === "wait") continue;
-            if (verdict) return verdict;
-          }
-        }
-        if (this.#hdrFill < TLS_RECORD_HEADER_LENGTH) break;
-        const bad = this.#recordHeader();
-        if (bad) return bad;
+    const reader = this.#reader!;
+    reader.push(chunk);
+    for (;;) {
+      if (this.#firstRecord) {
+        const verdict = this.#firstBytes(reader.peekBytes(4));
+        if (verdict === "wait") return undefined;
+        if (verdict) return verdict;
       }
-      const need = this.#recLen - this.#recFill;
-      let body: Uint8Array;
-      if (this.#recFill === 0 && n - p >= need) {
-        body = chunk.subarray(p, p + need);
-        p += need;
-      } else {
-        if (!this.#recBuf || this.#recBuf.length < this.#recLen) this.#recBuf = new Uint8Array(this.#recLen);
-        const take = Math.min(need, n - p);
-        this.#recBuf.set(chunk.subarray(p, p + take), this.#recFill);
-        this.#recFill += take;
-        p += take;
-        if (this.#recFill < this.#recLen) break;
-        body = this.#recBuf.subarray(0, this.#recLen);
-      }
-      this.#hdrFill = 0;
-      this.#recFill = 0;
+      const header = reader.peekHeader();
+      if (!header) return undefined;
+      const bad = this.#recordHeader(header.contentType, header.version, header.length);
+      if (bad) return bad;
+      const step = reader.next();
+      if (step.kind !== "record") return undefined; // a length error was refused by #recordHeader first
       this.counters.records++;
-      const out = this.#record(this.#recType, body, chunk, p);
+      const out = this.#record(step.contentType, step.fragment);
       if (out) return out;
     }
-    return undefined;
   }
 
   /**
    * Checks on the first bytes of the stream. Returns a `closed` outcome for non-TLS input,
    * `"wait"` while fewer than 4 bytes of something that is not TLS are known, else undefined.
    */
-  #firstBytes(): ClosedOutcome | "wait" | undefined {
-    const h = this.#hdr, n = this.#hdrFill;
+  #firstBytes(h: Uint8Array): ClosedOutcome | "wait" | undefined {
+    const n = h.length;
+    if (n === 0) return "wait";
     if (isTlsContentType(h[0])) {
       if (n >= 2 && h[1] !== 3) {
         return this.#close(
@@ -506,36 +494,30 @@ export class StreamListener {
   }
 
   /** A whole record header: checks 1-4 of the module comment. */
-  #recordHeader(): Outcome | undefined {
-    const h = this.#hdr;
-    const type = h[0];
-    const length = (h[3] << 8) | h[4];
+  #recordHeader(type: number, version: number, length: number): Outcome | undefined {
     if (!isTlsContentType(type)) {
       return this.#close("unexpected-record", `record content type ${type}`, "unexpected_message");
     }
-    if (h[1] !== 3) {
-      return this.#close("bad-record-version", `record version 0x${h[1].toString(16)}${h[2].toString(16).padStart(2, "0")}`, "protocol_version");
+    if (version >> 8 !== 3) {
+      return this.#close("bad-record-version", `record version 0x${version.toString(16).padStart(4, "0")}`, "protocol_version");
     }
     this.#firstRecord = false;
     if (length > this.#maxRecord) {
       return this.#close("bad-record-length", `record of ${length} bytes exceeds ${this.#maxRecord}`, "record_overflow");
     }
-    const hold = this.#asm.held + TLS_RECORD_HEADER_LENGTH + length;
-    if (hold > this.#maxBuffered) {
+    const held = this.#asm.buffered;
+    if (held + TLS_RECORD_HEADER_LENGTH + length > this.#maxBuffered) {
       return this.#close(
         "buffer-limit",
-        `${this.#asm.held} bytes of a partial handshake message plus a ${length}-byte record exceed ${this.#maxBuffered}`,
+        `${held} bytes of a partial handshake message plus a ${length}-byte record exceed ${this.#maxBuffered}`,
         "internal_error",
       );
     }
-    this.#recType = type;
-    this.#recLen = length;
-    this.#recFill = 0;
     return undefined;
   }
 
-  /** A whole record; `after` is the chunk offset just after it. */
-  #record(type: number, body: Uint8Array, chunk: Uint8Array, after: number): Outcome | undefined {
+  /** A whole record. */
+  #record(type: number, body: Uint8Array): Outcome | undefined {
     switch (type) {
       case ContentType.alert: {
         const detail = body.length === 2
@@ -545,7 +527,7 @@ export class StreamListener {
         return body.length === 2 ? { ...out, alert: alertName(body[1]) } : out;
       }
       case ContentType.change_cipher_spec:
-        if (this.#asm.inProgress) {
+        if (this.#asm.buffered > 0) {
           return this.#close("unexpected-record", "change_cipher_spec inside a handshake message (RFC 8446 §5.1)", "unexpected_message");
         }
         if (body.length !== 1 || body[0] !== 1) {
@@ -558,7 +540,7 @@ export class StreamListener {
         this.counters.changeCipherSpecIgnored++;
         return undefined;
       case ContentType.application_data: {
-        if (this.#asm.inProgress) {
+        if (this.#asm.buffered > 0) {
           return this.#close("unexpected-record", "application_data inside a handshake message (RFC 8446 §5.1)", "unexpected_message");
         }
         const skip = this.#state === "awaiting-second-client-hello" ? this.#ch1EarlyData : this.#ccsSeen;
@@ -576,7 +558,7 @@ export class StreamListener {
         if (body.length === 0) {
           return this.#close("unexpected-record", "zero-length handshake record (RFC 8446 §5.1)", "unexpected_message");
         }
-        return this.#handshakeBytes(body, chunk, after);
+        return this.#handshakeBytes(body);
       default:
         return this.#close("unexpected-record", `${type === ContentType.heartbeat ? "heartbeat" : `type ${type}`} record ${this.#where()}`, "unexpected_message");
     }
@@ -586,57 +568,51 @@ export class StreamListener {
     return this.#state === "awaiting-second-client-hello" ? "before ClientHello2" : "before the ClientHello";
   }
 
-  /**
-   * Feeds handshake bytes to the assembler. tls-records: `src` is one record's payload and
-   * `after` the chunk offset just after the record. handshake-messages: `src` is the chunk.
-   */
-  #handshakeBytes(src: Uint8Array, chunk: Uint8Array, after: number): Outcome | undefined {
-    let q = 0;
-    while (q < src.length) {
-      const step = this.#asm.push(src, q);
-      switch (step.kind) {
-        case "partial":
-          return undefined;
-        case "not-client-hello":
-          return this.#close(
-            "not-client-hello",
-            `handshake message type ${step.msgType} ${this.#where()}`,
-            "unexpected_message",
-          );
-        case "too-large":
-          return this.#close(
-            "message-too-large",
-            `ClientHello of ${step.length} bytes exceeds maxBufferedBytes ${this.#maxBuffered}`,
-            "illegal_parameter",
-          );
-        case "message": {
-          q = step.end;
-          if (this.#records && q < src.length) {
-            return this.#close(
-              "unexpected-record",
-              "handshake data after the ClientHello in the same record (RFC 8446 §5.1: it must end at a record boundary)",
-              "unexpected_message",
-            );
-          }
-          const rest = this.#records ? chunk.subarray(after) : src.subarray(q);
-          const out = this.#clientHello(step.message, rest);
-          if (out) return out;
-        }
+  /** Feeds handshake bytes (one record's payload, or a chunk of bare messages) to the assembler. */
+  #handshakeBytes(src: Uint8Array): Outcome | undefined {
+    const asm = this.#asm;
+    asm.push(src);
+    for (;;) {
+      // The type is judged once the 4-byte header is known, whatever the chunking.
+      if (asm.pendingLength !== undefined && asm.pendingType !== HandshakeType.client_hello) {
+        return this.#close("not-client-hello", `handshake message type ${asm.pendingType} ${this.#where()}`, "unexpected_message");
       }
+      const step = asm.next();
+      if (step.kind === "need-data") return undefined;
+      if (step.kind === "error") {
+        return this.#close(
+          "message-too-large",
+          `ClientHello of ${step.length} bytes exceeds maxBufferedBytes ${this.#maxBuffered}`,
+          "illegal_parameter",
+        );
+      }
+      if (this.#records && asm.buffered > 0) {
+        return this.#close(
+          "unexpected-record",
+          "handshake data after the ClientHello in the same record (RFC 8446 §5.1: it must end at a record boundary)",
+          "unexpected_message",
+        );
+      }
+      const out = this.#clientHello(step.message);
+      if (out) return out;
     }
-    return undefined;
+  }
+
+  /** Every stream byte after the accepted ClientHello in this read, as a copy (the caller may reuse its buffer). */
+  #takeRest(): Uint8Array {
+    return this.#reader ? this.#reader.drain() : this.#asm.drain();
   }
 
   // ---------------------------------------------------------------- handshake-messages framing
 
   #readMessages(chunk: Uint8Array): Outcome | undefined {
-    return this.#handshakeBytes(chunk, chunk, chunk.length);
+    return this.#handshakeBytes(chunk);
   }
 
   // ---------------------------------------------------------------- ClientHello
 
-  /** A whole ClientHello message (4-byte header); `rest` = the stream bytes after it in this read. */
-  #clientHello(message: Uint8Array, rest: Uint8Array): Outcome | undefined {
+  /** A whole ClientHello message (4-byte header). */
+  #clientHello(message: Uint8Array): Outcome | undefined {
     let ch: ClientHello;
     try {
       ch = parseClientHello(message.subarray(4), { dtls: false });
@@ -656,9 +632,9 @@ export class StreamListener {
         );
       }
       if (!offers13) return this.#cookieFailure("cookie-mismatch", "ClientHello2 no longer offers TLS 1.3");
-      return this.#second(message, rest);
+      return this.#second(message);
     }
-    if (ch.cookie !== undefined && offers13) return this.#second(message, rest);
+    if (ch.cookie !== undefined && offers13) return this.#second(message);
     if (this.#ccsSeen) {
       return this.#close(
         "unexpected-record",
@@ -670,7 +646,7 @@ export class StreamListener {
       const offers12 = ch.supportedVersions !== undefined
         ? ch.supportedVersions.includes(TLS1_2)
         : ch.legacyVersion >= TLS1_2;
-      if (this.#acceptTls12 && offers12) return this.#acceptTransport(message, rest, "tls1.2");
+      if (this.#acceptTls12 && offers12) return this.#acceptTransport(message, "tls1.2");
       const what = ch.supportedVersions !== undefined
         ? `supported_versions [${ch.supportedVersions.map((v) => "0x" + v.toString(16).padStart(4, "0")).join(", ")}]`
         : `legacy_version 0x${ch.legacyVersion.toString(16).padStart(4, "0")} and no supported_versions`;
@@ -680,7 +656,7 @@ export class StreamListener {
         "protocol_version",
       );
     }
-    if (this.#acceptWithoutRetry) return this.#acceptTransport(message, rest, "tls1.3");
+    if (this.#acceptWithoutRetry) return this.#acceptTransport(message, "tls1.3");
     const n = negotiate(ch, this.#policy);
     if (!n.ok) return this.#close(n.reason, n.detail, "handshake_failure");
     const appData = this.#appData?.(this.#peer, ch);
@@ -702,13 +678,14 @@ export class StreamListener {
   }
 
   /** ClientHello2: verify the cookie and CH2 against it. */
-  #second(message: Uint8Array, rest: Uint8Array): Outcome {
+  #second(message: Uint8Array): Outcome {
     // The accepted result must not alias the caller's read buffer: work on a copy from here on
     // (one copy of one message per stream; ClientHello1 is never copied).
     const own = message.slice();
     const ch2 = parseClientHello(own.subarray(4), { dtls: false }); // decoded once already: cannot throw
     const check = checkSecondClientHello(this.#keyring, this.#peer, ch2, this.#now, false, this.#policy, this.#lifetime);
     if (!check.ok) return this.#cookieFailure(check.reason, check.detail, check.cookieRejection);
+    const remainder = this.#takeRest();
     this.#finish("accepted");
     this.counters.accepted++;
     const out: AcceptedOutcome = {
@@ -718,16 +695,17 @@ export class StreamListener {
       addressValidated: "cookie",
       clientHello: ch2,
       clientHelloMessage: own,
-      remainder: rest.slice(),
+      remainder,
       cookieIssuedAt: check.issuedAt,
       retry: check.retry,
     };
     return out;
   }
 
-  #acceptTransport(message: Uint8Array, rest: Uint8Array, protocol: "tls1.2" | "tls1.3"): AcceptedOutcome {
+  #acceptTransport(message: Uint8Array, protocol: "tls1.2" | "tls1.3"): AcceptedOutcome {
     const own = message.slice();
     const ch = parseClientHello(own.subarray(4), { dtls: false });
+    const remainder = this.#takeRest();
     this.#finish("accepted");
     this.counters.accepted++;
     return {
@@ -737,7 +715,7 @@ export class StreamListener {
       addressValidated: "transport",
       clientHello: ch,
       clientHelloMessage: own,
-      remainder: rest.slice(),
+      remainder,
     };
   }
 }
