@@ -9,6 +9,7 @@ import type { EngineAction, HandshakeEngine, HandshakeSummary } from "../core/ha
 import { ScriptedClient } from "../testing/scripted_client.ts";
 import { listenTls, type ListenTlsOptions, type TlsServerEvent } from "../transports/tls_server.ts";
 import { retryWhenBusy, type TlsLoad } from "../transports/tls_retry_policy.ts";
+import { serveWwwPage } from "../transports/tls_www.ts";
 import { readBytes, runtime, tcpClient, type TcpClient, within } from "./transport_fakes.ts";
 
 const enc = (s: string) => new TextEncoder().encode(s);
@@ -264,6 +265,54 @@ for (const adapter of adapters) {
     }
   });
 }
+
+test("serveWwwPage: an HTTP/1.1 request line gets HTTP/1.0 200 naming the parameters, then close_notify", async () => {
+  const { tls } = await open("node", { retry: "always" });
+  const client = await tcpClient(tls.addr.port);
+  try {
+    const sc = clientHello();
+    for (const b of sc.firstFlight()) client.write(b);
+    await readHrr(client, sc);
+    for (const b of sc.secondFlight()) client.write(b);
+    await client.read(SERVER_FLIGHT.length);
+    client.write(FIN);
+    const conn = (await within(tls.accept(), 5000, "established"))!;
+    const served = serveWwwPage(conn);
+    client.write(xor(enc("GET / HTTP/1.1\r\nHost: x\r\n\r\n")));
+    assert.deepEqual(await within(served, 5000, "served"), { status: 200, requestLine: "GET / HTTP/1.1" });
+    const all = await within(client.untilEnd(), 5000, "response and close");
+    assert.deepEqual(all.subarray(all.length - 1), CLOSE_NOTIFY);
+    const text = dec(xor(all.subarray(0, all.length - 1)));
+    assert.match(text, /^HTTP\/1\.0 200 OK\r\n/);
+    const length = Number(text.match(/Content-Length: (\d+)/)?.[1]);
+    assert.equal(new TextEncoder().encode(text.slice(text.indexOf("\r\n\r\n") + 4)).length, length);
+    assert.match(text, /TLS_AES_128_GCM_SHA256/);
+    assert.match(text, /x25519/);
+    assert.match(text, /ecdsa_secp256r1_sha256/);
+    assert.match(text, /<td id="stateless">yes<\/td>/);
+  } finally {
+    client.destroy();
+    await tls.close();
+  }
+});
+
+test("serveWwwPage: a non-HTTP first line gets 400", async () => {
+  const { tls } = await open("node", { retry: "never" });
+  const client = await tcpClient(tls.addr.port);
+  try {
+    for (const b of clientHello().firstFlight()) client.write(b);
+    await client.read(SERVER_FLIGHT.length);
+    client.write(FIN);
+    const conn = (await within(tls.accept(), 5000, "established"))!;
+    const served = serveWwwPage(conn);
+    client.write(xor(enc("hello there\n\n")));
+    assert.equal((await within(served, 5000, "served")).status, 400);
+    assert.match(dec(xor(await within(client.untilEnd(), 5000, "close"))), /^HTTP\/1\.0 400 Bad Request/);
+  } finally {
+    client.destroy();
+    await tls.close();
+  }
+});
 
 test("listenTls: option misuse throws", async () => {
   const keyring = CookieKeyring.random();

@@ -125,3 +125,4 @@ export type * from "../core/handshake/actions.ts";
 export type * from "../core/gate/cookie/keyring.ts";
 export type { CookieMacKey, MacStream } from "../core/gate/cookie/mac.ts";
 export type { RetryKeyShare } from "../core/gate/retry.ts";
+export { describeSummary, serveWwwPage, type WwwOptions, type WwwResult, wwwPage } from "./tls_www.ts";
