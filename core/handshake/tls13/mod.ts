@@ -1,0 +1,16 @@
+/**
+ * The TLS 1.3 server engine and what it is built from: one import for transports and tests.
+ *
+ * @module
+ */
+export { Tls13ServerEngine, type Tls13ServerState } from "./server.ts";
+export type {
+  AlpnSelector,
+  CertificateRequestInfo,
+  CertificateSelector,
+  ServerCertificate,
+  Tls13Framing,
+  Tls13ServerOptions,
+} from "./options.ts";
+export { type AlertInfo, TLS13_CLOSE_ALERTS, type Tls13CloseReason } from "./close_reason.ts";
+export { DEFAULT_ENGINE_CIPHER_SUITES, DEFAULT_ENGINE_GROUPS } from "./negotiation.ts";

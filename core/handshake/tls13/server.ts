@@ -1,0 +1,788 @@
+/**
+ * The sans-I/O TLS 1.3 server engine (RFC 8446), in the h11 / rustls-unbuffered style: feed the
+ * peer's bytes with `receive(bytes, now)`, then `poll()` until `{ kind: "need-data" }`.
+ *
+ * It starts either from the stateless gate's `accepted` outcome (after a HelloRetryRequest the
+ * transcript continues from `retry.transcriptPrefix || ClientHello2`, the suite and group are the
+ * ones the HRR fixed), or from nothing (it then reads the first ClientHello itself, negotiates,
+ * and may send its own stateful HRR when the client sent no usable key share).
+ *
+ * ## States
+ *
+ * ```
+ * wait-client-hello ──CH1──▶ (no usable share) ──HRR──▶ wait-client-hello-2 ──CH2──┐
+ *        │                                                                         │
+ *        └──CH (share ok) / accepted outcome ──▶ ServerHello [CCS] {EE Cert CV Fin} ◀┘
+ *                                              │
+ *                                         wait-finished ──client Finished ok──▶ connected
+ *                                                                                 │
+ *   any state ──fatal error / alert / close──▶ closed                 application data, KeyUpdate
+ * ```
+ *
+ * ## Framing
+ *
+ * - `tls-records` (TCP): TLSPlaintext then TLSCiphertext records. One change_cipher_spec record
+ *   is sent after the ServerHello when the client sent a non-empty legacy_session_id
+ *   (middlebox compatibility, RFC 8446 §D.4), unless the gate's HRR already sent it. Received
+ *   CCS records (`01`) are dropped before the client Finished (§5), at most two.
+ * - `quic` (RFC 9001): bare handshake messages; `receive(bytes, now, level)` names the level the
+ *   CRYPTO data arrived at; `send` actions carry `level`; `quic-secrets` actions hand over the
+ *   handshake and application traffic secrets. No records, no CCS, no alerts on the wire (the
+ *   `closed` action names the alert; QUIC sends CRYPTO_ERROR 0x100 + alert). The client's
+ *   quic_transport_parameters are required (missing_extension otherwise) and ours are echoed.
+ *
+ * ## 0-RTT
+ *
+ * Never accepted. When a ClientHello offers early_data and no HRR was sent, protected records
+ * that fail to decrypt under the client handshake key are skipped (RFC 8446 §4.2.10) up to
+ * `maxEarlyDataBytes`; after our stateful HRR, application_data records before ClientHello2
+ * are skipped the same way.
+ *
+ * ## Errors
+ *
+ * Remote input never throws: every failure is a `closed` action with a {@link Tls13CloseReason}
+ * and the alert {@link TLS13_CLOSE_ALERTS} maps it to (sent first as a `send` action in
+ * tls-records mode). Misuse throws: writing before the handshake completes or after close,
+ * QUIC calls in TLS mode and the reverse, bad options.
+ *
+ * @example
+ * ```ts
+ * import { Tls13ServerEngine, portableProvider, generateSelfSignedCertificate } from "@hellogate/hellogate";
+ * const certificate = generateSelfSignedCertificate(portableProvider);
+ * const engine = new Tls13ServerEngine({ provider: portableProvider, certificates: [certificate] });
+ * declare const bytesFromClient: Uint8Array;
+ * engine.receive(bytesFromClient, Date.now());
+ * for (let a = engine.poll(); a.kind !== "need-data"; a = engine.poll()) {
+ *   if (a.kind === "send") {/* write a.bytes to the socket *\/}
+ *   else if (a.kind === "application-data") console.log(a.data);
+ *   else if (a.kind === "closed") break;
+ * }
+ * ```
+ *
+ * @module
+ */
+import type {
+  EngineAction,
+  HandshakeEngine,
+  HandshakeSummary,
+  QuicLevel,
+  QuicSecretsAction,
+} from "../actions.ts";
+import type { AcceptedOutcome } from "../../gate/outcome.ts";
+import type { CryptoProvider, HashName, RunningHash } from "../../crypto/provider.ts";
+import { type ClientHello, parseClientHello } from "../../messages/client_hello.ts";
+import { DecodeError } from "../../wire/decode_error.ts";
+import { encodeTlsRecord } from "../../wire/record.ts";
+import { type PeerAddress, UNSPECIFIED_PEER } from "../../peer.ts";
+import { TlsRecordReader } from "../../record/tls_record_reader.ts";
+import { TlsHandshakeAssembler } from "../../record/tls_handshake_assembler.ts";
+import { MAX_TLS13_PLAINTEXT, Tls13RecordProtection } from "../../record/tls13_protection.ts";
+import {
+  applicationSecrets,
+  exportKeyingMaterial,
+  finishedVerifyData,
+  handshakeSecrets,
+  nextTrafficSecret,
+} from "../key_schedule.ts";
+import { TLS13_CLOSE_ALERTS, type Tls13CloseReason } from "./close_reason.ts";
+import type { Tls13ServerOptions } from "./options.ts";
+import { negotiateTls13, type Tls13Choice } from "./negotiation.ts";
+import { encodeServerHello } from "./server_hello.ts";
+import { encodeEncryptedExtensions } from "./encrypted_extensions.ts";
+import { encodeCertificate } from "./certificate.ts";
+import { certificateVerifyContent, encodeCertificateVerify } from "./certificate_verify.ts";
+import { constantTimeEqual, encodeFinished } from "./finished.ts";
+import { decodeKeyUpdate, encodeKeyUpdate } from "./key_update.ts";
+import { encodeStatefulHelloRetryRequest, messageHashOf } from "./hello_retry.ts";
+
+/** Where the engine is in the handshake. */
+export type Tls13ServerState = "wait-client-hello" | "wait-client-hello-2" | "wait-finished" | "connected" | "closed";
+
+const CT_CCS = 20, CT_ALERT = 21, CT_HANDSHAKE = 22, CT_APPDATA = 23;
+const HT_CLIENT_HELLO = 1, HT_FINISHED = 20, HT_KEY_UPDATE = 24;
+const EMPTY = new Uint8Array(0);
+
+/** A QUIC `quic-secrets` action whose secrets stay out of JSON and inspection output. */
+function secretsAction(
+  level: "handshake" | "application",
+  cipherSuite: number,
+  clientSecret: Uint8Array,
+  serverSecret: Uint8Array,
+): QuicSecretsAction {
+  const a = { kind: "quic-secrets", level, cipherSuite } as { -readonly [K in keyof QuicSecretsAction]: QuicSecretsAction[K] };
+  Object.defineProperty(a, "clientSecret", { value: clientSecret, enumerable: false });
+  Object.defineProperty(a, "serverSecret", { value: serverSecret, enumerable: false });
+  Object.defineProperty(a, "toJSON", { value: () => ({ kind: a.kind, level, cipherSuite, secrets: "[redacted]" }), enumerable: false });
+  return a;
+}
+
+/** The TLS 1.3 server engine. See the module documentation. */
+export class Tls13ServerEngine implements HandshakeEngine<Tls13CloseReason> {
+  readonly #opts: Tls13ServerOptions;
+  readonly #provider: CryptoProvider;
+  readonly #quic: boolean;
+  readonly #reader: TlsRecordReader;
+  readonly #asm: TlsHandshakeAssembler;
+  readonly #actions: EngineAction<Tls13CloseReason>[] = [];
+  #head = 0;
+  #state: Tls13ServerState = "wait-client-hello";
+  #peer: PeerAddress;
+  #retried = false;
+  #ccsSent = false;
+  #ccsReceived = 0;
+  #assemblerLevel: QuicLevel = "initial";
+
+  // Negotiated.
+  #choice: Tls13Choice | undefined;
+  #hash: HashName = "sha256";
+  #transcript: RunningHash | undefined;
+  #ch1: ClientHello | undefined;
+  #hrrGroup: number | undefined;
+  #clientRecordSizeLimit: number | undefined;
+  #peerTransportParameters: Uint8Array | undefined;
+
+  // Keys (secret: never exposed).
+  #read: Tls13RecordProtection | undefined;
+  #write: Tls13RecordProtection | undefined;
+  #clientAppSecret: Uint8Array | undefined;
+  #serverAppSecret: Uint8Array | undefined;
+  #clientHsSecret: Uint8Array | undefined;
+  #exporterSecret: Uint8Array | undefined;
+  #expectedClientFinished: Uint8Array | undefined;
+
+  // Bounds and counters.
+  #skipEarlyData = false;
+  #skipAppDataBeforeCh2 = false;
+  #earlyDataSkipped = 0;
+  #keyUpdatesInRow = 0;
+  #summary: HandshakeSummary | undefined;
+
+  /**
+   * Builds an engine. With `accepted` (the gate's outcome), the engine continues from its
+   * ClientHello (and stateless HRR, when `accepted.retry` is set) and processes
+   * `accepted.remainder` at once; without it, the engine waits for the first ClientHello.
+   * Throws `TypeError` / `RangeError` for bad options or a non-TLS 1.3 outcome.
+   */
+  constructor(options: Tls13ServerOptions, accepted?: AcceptedOutcome) {
+    if (!options || !options.provider) throw new TypeError("Tls13ServerEngine needs a provider");
+    const framing = options.framing ?? "tls-records";
+    if (framing !== "tls-records" && framing !== "quic") throw new TypeError(`framing must be "tls-records" or "quic"`);
+    if (!options.selectCertificate && !(options.certificates && options.certificates.length > 0)) {
+      throw new TypeError("Tls13ServerEngine needs certificates or selectCertificate");
+    }
+    this.#quic = framing === "quic";
+    if (this.#quic && !options.quicTransportParameters) {
+      throw new TypeError("QUIC framing needs quicTransportParameters");
+    }
+    const rsl = options.recordSizeLimit ?? MAX_TLS13_PLAINTEXT + 1;
+    if (!Number.isInteger(rsl) || rsl < 64 || rsl > MAX_TLS13_PLAINTEXT + 1) {
+      throw new RangeError("recordSizeLimit must be an integer in 64..16385");
+    }
+    for (const s of options.cipherSuites ?? []) {
+      if (s !== 0x1301 && s !== 0x1302 && s !== 0x1303) throw new TypeError(`unsupported cipher suite 0x${s.toString(16)}`);
+    }
+    this.#opts = options;
+    this.#provider = options.provider;
+    this.#reader = new TlsRecordReader();
+    this.#asm = new TlsHandshakeAssembler({ maxMessageBytes: options.maxHandshakeMessageBytes ?? 65536 });
+    this.#peer = options.peer ?? accepted?.peer ?? UNSPECIFIED_PEER;
+    if (accepted) {
+      if (accepted.kind !== "accepted" || accepted.protocol !== "tls1.3") {
+        throw new TypeError("Tls13ServerEngine continues only from a TLS 1.3 accepted outcome");
+      }
+      const message = accepted.clientHelloMessage;
+      const ch = accepted.clientHello;
+      if (accepted.retry) {
+        const r = accepted.retry;
+        this.#retried = true;
+        // The gate's stream listener sent a CCS after its HRR in middlebox-compat mode.
+        this.#ccsSent = !this.#quic && ch.legacySessionId.length > 0;
+        this.#hash = r.hash;
+        this.#transcript = this.#provider.runningHash(r.hash);
+        this.#transcript.update(r.transcriptPrefix);
+        this.#transcript.update(message);
+        this.#guard(() => this.#startHandshake(ch, { cipherSuite: r.cipherSuite, group: r.group }));
+      } else {
+        this.#guard(() => this.#onClientHello1(ch, message));
+      }
+      if (accepted.remainder.length > 0 && this.#state !== "closed") this.receive(accepted.remainder, 0);
+    }
+  }
+
+  /** Current state (for logs and tests). */
+  get state(): Tls13ServerState {
+    return this.#state;
+  }
+
+  /** What was negotiated, once the handshake is complete. */
+  get summary(): HandshakeSummary | undefined {
+    return this.#summary;
+  }
+
+  /** QUIC mode: the client's raw quic_transport_parameters, once its ClientHello was read. */
+  get peerTransportParameters(): Uint8Array | undefined {
+    return this.#peerTransportParameters;
+  }
+
+  /** True while the handshake is not complete and the engine is not closed. */
+  get handshaking(): boolean {
+    return this.#state !== "connected" && this.#state !== "closed";
+  }
+
+  /**
+   * Feeds bytes from the peer: stream bytes (tls-records) or QUIC CRYPTO data at `level`
+   * (required in QUIC mode). Input after the engine closed is ignored.
+   */
+  receive(bytes: Uint8Array, _now: number, level?: QuicLevel): void {
+    if (this.#state === "closed") return;
+    if (this.#quic) {
+      if (level === undefined) throw new TypeError("QUIC framing: receive() needs the encryption level");
+      this.#guard(() => this.#receiveQuic(bytes, level));
+    } else {
+      if (level !== undefined) throw new TypeError("tls-records framing: receive() takes no level");
+      this.#reader.push(bytes);
+      this.#guard(() => this.#drainRecords());
+    }
+  }
+
+  /** The transport ended (TCP FIN / stream end): closes with `end-of-stream` unless already closed. */
+  end(_now: number): void {
+    if (this.#state === "closed") return;
+    this.#closed("end-of-stream", "the transport ended without close_notify", undefined);
+  }
+
+  /** The next action; `{ kind: "need-data" }` when nothing is pending. */
+  poll(): EngineAction<Tls13CloseReason> {
+    if (this.#head < this.#actions.length) {
+      const a = this.#actions[this.#head++];
+      if (this.#head === this.#actions.length) {
+        this.#actions.length = 0;
+        this.#head = 0;
+      }
+      return a;
+    }
+    return { kind: "need-data" };
+  }
+
+  /** Queues application data (split into records). Throws before the handshake completes, after close, or in QUIC mode. */
+  write(data: Uint8Array): void {
+    if (this.#quic) throw new TypeError("QUIC framing carries no TLS application data");
+    if (this.#state !== "connected") throw new Error(`cannot write in state ${this.#state}`);
+    const max = this.#maxContent();
+    const parts: Uint8Array[] = [];
+    if (data.length === 0) parts.push(this.#write!.seal(CT_APPDATA, EMPTY));
+    for (let i = 0; i < data.length; i += max) parts.push(this.#write!.seal(CT_APPDATA, data.subarray(i, i + max)));
+    this.#send(concat(parts), "application-data");
+  }
+
+  /** Sends a KeyUpdate and switches our write keys; `requestPeer` asks the client to update too. Throws unless connected (TLS records). */
+  updateKeys(requestPeer = true): void {
+    if (this.#quic) throw new TypeError("QUIC forbids the TLS KeyUpdate message (RFC 9001 §6)");
+    if (this.#state !== "connected") throw new Error(`cannot update keys in state ${this.#state}`);
+    this.#sendKeyUpdate(requestPeer);
+  }
+
+  /** TLS-Exporter (RFC 8446 §7.5). Throws before the handshake completes. */
+  exportKeyingMaterial(label: string, context: Uint8Array, length: number): Uint8Array {
+    if (!this.#exporterSecret || this.#state !== "connected") throw new Error("no exporter before the handshake completes");
+    return exportKeyingMaterial(this.#provider, this.#hash, this.#exporterSecret, label, context, length);
+  }
+
+  /** Starts a graceful close: close_notify (tls-records), then `closed` with `local-close`. Idempotent. */
+  close(): void {
+    if (this.#state === "closed") return;
+    this.#fail("local-close", "closed by the application");
+  }
+
+  /** Redacted view for logs. */
+  toJSON(): unknown {
+    return { state: this.#state, retried: this.#retried, summary: this.#summary };
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Input
+
+  #guard(fn: () => void): void {
+    try {
+      fn();
+    } catch (e) {
+      if (this.#state === "closed") return;
+      if (e instanceof DecodeError) {
+        const illegal = e.reason === "illegal-value" || e.reason === "duplicate-extension";
+        this.#fail(illegal ? "illegal-parameter" : "decode-error", e.message);
+      } else {
+        // Our own bug or a throwing callback: never leak it to the peer as anything but internal_error.
+        this.#fail("internal-error", e instanceof Error ? `${e.name}: ${e.message}` : "internal error");
+      }
+    }
+  }
+
+  #drainRecords(): void {
+    for (;;) {
+      if (this.#state === "closed") return;
+      const r = this.#reader.next();
+      if (r.kind === "need-data") return;
+      if (r.kind === "error") return this.#fail("record-overflow", r.detail);
+      const { contentType, fragment } = r;
+      if (contentType !== CT_APPDATA && this.#asm.buffered > 0) {
+        return this.#fail("unexpected-message", "a handshake message is interrupted by another record type");
+      }
+      if (contentType !== CT_APPDATA && fragment.length > MAX_TLS13_PLAINTEXT) {
+        return this.#fail("record-overflow", `plaintext record of ${fragment.length} bytes`);
+      }
+      switch (contentType) {
+        case CT_CCS:
+          if (
+            this.#state === "wait-client-hello" || this.#state === "connected" || fragment.length !== 1 ||
+            fragment[0] !== 1 || ++this.#ccsReceived > 2
+          ) {
+            return this.#fail("unexpected-message", "change_cipher_spec not allowed here");
+          }
+          continue;
+        case CT_ALERT:
+          if (this.#read && this.#state === "connected") {
+            return this.#fail("unexpected-message", "plaintext alert after the handshake");
+          }
+          this.#onAlert(fragment);
+          continue;
+        case CT_HANDSHAKE:
+          if (this.#read) return this.#fail("unexpected-message", "plaintext handshake record after the ServerHello");
+          if (fragment.length === 0) return this.#fail("unexpected-message", "empty handshake record");
+          this.#asm.push(fragment.slice());
+          this.#drainMessages();
+          continue;
+        case CT_APPDATA:
+          this.#onProtectedRecord(fragment);
+          continue;
+        default:
+          return this.#fail("unexpected-message", `record content type ${contentType}`);
+      }
+    }
+  }
+
+  #onProtectedRecord(fragment: Uint8Array): void {
+    if (!this.#read) {
+      if (this.#skipAppDataBeforeCh2) return this.#skipEarly(fragment.length);
+      return this.#fail("unexpected-message", "application_data record before the handshake keys");
+    }
+    const header = new Uint8Array([CT_APPDATA, 3, 3, fragment.length >>> 8, fragment.length & 0xff]);
+    const opened = this.#read.open(header, fragment);
+    if (!opened.ok) {
+      if (opened.reason === "bad-record-mac" && this.#skipEarlyData) return this.#skipEarly(fragment.length);
+      if (opened.reason === "bad-record-mac") return this.#fail("bad-record-mac", "a record failed authentication");
+      if (opened.reason === "record-overflow") return this.#fail("record-overflow", `record of ${fragment.length} bytes`);
+      return this.#fail("unexpected-message", "TLSInnerPlaintext without a content type");
+    }
+    this.#skipEarlyData = false;
+    const { contentType, content } = opened;
+    if (contentType !== CT_HANDSHAKE && this.#asm.buffered > 0) {
+      return this.#fail("unexpected-message", "a handshake message is interrupted by another record type");
+    }
+    switch (contentType) {
+      case CT_HANDSHAKE:
+        if (content.length === 0) return this.#fail("unexpected-message", "empty handshake record");
+        this.#asm.push(content.slice());
+        return this.#drainMessages();
+      case CT_ALERT:
+        return this.#onAlert(content);
+      case CT_APPDATA:
+        if (this.#state !== "connected") return this.#fail("unexpected-message", "application data before the client Finished");
+        this.#keyUpdatesInRow = 0;
+        this.#actions.push({ kind: "application-data", data: content.slice() });
+        return;
+      default:
+        return this.#fail("unexpected-message", `protected record of content type ${contentType}`);
+    }
+  }
+
+  #skipEarly(length: number): void {
+    this.#earlyDataSkipped += length;
+    if (this.#earlyDataSkipped > (this.#opts.maxEarlyDataBytes ?? 65536)) {
+      this.#fail("early-data-limit", `skipped ${this.#earlyDataSkipped} bytes of 0-RTT data`);
+    }
+  }
+
+  #onAlert(content: Uint8Array): void {
+    if (content.length !== 2) return this.#fail("decode-error", `alert of ${content.length} bytes`);
+    const [level, description] = content;
+    if (description === 0) {
+      // close_notify: answer with ours (RFC 8446 §6.1) and end.
+      this.#sendAlertRecord(1, 0);
+      return this.#closed("peer-close-notify", "the peer sent close_notify", { description: 0, name: "close_notify", sender: "peer" });
+    }
+    if (description === 90 && level === 1) return; // user_canceled warning: a close_notify follows
+    this.#closed("peer-alert", `the peer sent alert ${description}`, {
+      description,
+      name: alertNameOf(description),
+      sender: "peer",
+    });
+  }
+
+  #receiveQuic(bytes: Uint8Array, level: QuicLevel): void {
+    const expected: QuicLevel = this.#state === "wait-client-hello" || this.#state === "wait-client-hello-2"
+      ? "initial"
+      : this.#state === "wait-finished"
+      ? "handshake"
+      : "application";
+    if (level !== expected) {
+      return this.#fail("unexpected-message", `CRYPTO data at the ${level} level while expecting ${expected}`);
+    }
+    if (this.#asm.buffered > 0 && this.#assemblerLevel !== level) {
+      return this.#fail("unexpected-message", "a handshake message spans encryption levels");
+    }
+    this.#assemblerLevel = level;
+    this.#asm.push(bytes.slice());
+    this.#drainMessages();
+  }
+
+  #drainMessages(): void {
+    for (;;) {
+      if (this.#state === "closed") return;
+      const m = this.#asm.next();
+      if (m.kind === "need-data") return;
+      if (m.kind === "error") return this.#fail("message-too-large", m.detail);
+      const message = m.message.slice();
+      const body = message.subarray(4);
+      switch (this.#state) {
+        case "wait-client-hello":
+        case "wait-client-hello-2": {
+          if (m.msgType !== HT_CLIENT_HELLO) return this.#fail("unexpected-message", `handshake type ${m.msgType} before the ClientHello`);
+          // ClientHello precedes a key change: it must end its record (RFC 8446 §5.1).
+          if (this.#asm.buffered > 0) return this.#fail("unexpected-message", "data after the ClientHello in its record");
+          const ch = parseClientHello(body, { dtls: false });
+          if (this.#state === "wait-client-hello") this.#onClientHello1(ch, message);
+          else this.#onClientHello2(ch, message);
+          continue;
+        }
+        case "wait-finished":
+          if (m.msgType !== HT_FINISHED) return this.#fail("unexpected-message", `handshake type ${m.msgType} instead of Finished`);
+          if (this.#asm.buffered > 0) return this.#fail("unexpected-message", "data after the Finished in its record");
+          this.#onClientFinished(message, body);
+          continue;
+        case "connected":
+          if (m.msgType !== HT_KEY_UPDATE || this.#quic) {
+            return this.#fail("unexpected-message", `post-handshake message type ${m.msgType}`);
+          }
+          if (this.#asm.buffered > 0) return this.#fail("unexpected-message", "data after the KeyUpdate in its record");
+          this.#onKeyUpdate(body);
+          continue;
+        default:
+          return;
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Handshake
+
+  #onClientHello1(ch: ClientHello, message: Uint8Array): void {
+    if (!this.#checkClientHello(ch)) return;
+    const choice = negotiateTls13(ch, this.#opts, this.#provider);
+    if (!choice.ok) return this.#fail(choice.reason, choice.detail);
+    this.#hash = choice.hash;
+    if (!choice.clientShare) {
+      if (this.#opts.statefulRetry === false) {
+        return this.#fail("handshake-failure", "no usable key share and statefulRetry is off");
+      }
+      // Stateful HRR: transcript = message_hash(Hash(CH1)) || HRR (RFC 8446 §4.4.1).
+      const hrr = encodeStatefulHelloRetryRequest(ch.legacySessionId, choice.cipherSuite, choice.group);
+      this.#transcript = this.#provider.runningHash(choice.hash);
+      this.#transcript.update(messageHashOf(this.#provider.hash(choice.hash, message)));
+      this.#transcript.update(hrr);
+      this.#ch1 = ch;
+      this.#hrrGroup = choice.group;
+      this.#choice = choice;
+      this.#retried = false;
+      this.#skipAppDataBeforeCh2 = ch.earlyData === true && !this.#quic;
+      if (this.#quic) this.#actions.push({ kind: "send", bytes: hrr, level: "initial", label: "hello_retry_request" });
+      else {
+        const compat = ch.legacySessionId.length > 0;
+        const records = [encodeTlsRecord(CT_HANDSHAKE, 0x0303, hrr)];
+        if (compat) records.push(new Uint8Array([CT_CCS, 3, 3, 0, 1, 1]));
+        this.#ccsSent = compat;
+        this.#send(concat(records), "hello_retry_request");
+      }
+      this.#state = "wait-client-hello-2";
+      return;
+    }
+    this.#transcript = this.#provider.runningHash(choice.hash);
+    this.#transcript.update(message);
+    this.#skipEarlyData = ch.earlyData === true && !this.#quic;
+    this.#serverFlight(ch, choice);
+  }
+
+  #onClientHello2(ch: ClientHello, message: Uint8Array): void {
+    this.#skipAppDataBeforeCh2 = false;
+    const ch1 = this.#ch1!;
+    if (!this.#checkClientHello(ch)) return;
+    if (!equalBytes(ch.random, ch1.random) || !equalBytes(ch.legacySessionId, ch1.legacySessionId)) {
+      return this.#fail("illegal-parameter", "ClientHello2 changed random or legacy_session_id");
+    }
+    if (ch.earlyData) return this.#fail("illegal-parameter", "ClientHello2 offers early_data (RFC 8446 §4.2.10)");
+    const shares = ch.keyShares ?? [];
+    if (shares.length !== 1 || shares[0].group !== this.#hrrGroup) {
+      return this.#fail("illegal-parameter", "ClientHello2 must carry exactly one share of the requested group");
+    }
+    this.#transcript!.update(message);
+    this.#startHandshake(ch, { cipherSuite: this.#choice!.cipherSuite, group: this.#hrrGroup! });
+    this.#ch1 = undefined;
+  }
+
+  /** Checks shared by every ClientHello; false when the engine closed. */
+  #checkClientHello(ch: ClientHello): boolean {
+    if (this.#quic) {
+      const tp = ch.extensions.find((e) => e.type === 57);
+      if (!tp) {
+        this.#fail("missing-extension", "QUIC ClientHello without quic_transport_parameters (RFC 9001 §8.2)");
+        return false;
+      }
+      this.#peerTransportParameters = tp.data.slice();
+      if (ch.legacySessionId.length > 0) {
+        this.#fail("illegal-parameter", "QUIC ClientHello with a legacy_session_id (RFC 9001 §8.4)");
+        return false;
+      }
+    }
+    this.#clientRecordSizeLimit = ch.recordSizeLimit;
+    return true;
+  }
+
+  /** After a (stateless or stateful) retry: negotiate with the suite and group fixed, then the flight. */
+  #startHandshake(ch: ClientHello, pinned: { cipherSuite: number; group: number }): void {
+    if (!this.#checkClientHello(ch)) return;
+    if (ch.earlyData) return this.#fail("illegal-parameter", "early_data after a HelloRetryRequest (RFC 8446 §4.2.10)");
+    const choice = negotiateTls13(ch, this.#opts, this.#provider, pinned);
+    if (!choice.ok) return this.#fail(choice.reason, choice.detail);
+    this.#serverFlight(ch, choice);
+  }
+
+  #serverFlight(ch: ClientHello, c: Tls13Choice): void {
+    const p = this.#provider;
+    const hash = c.hash;
+    this.#choice = c;
+    this.#hash = hash;
+    const t = this.#transcript!;
+    const kx = p.encapsulate(c.group, c.clientShare!);
+    if (!kx) return this.#fail("illegal-parameter", "the client's key share is not valid for its group");
+    const serverHello = encodeServerHello({
+      random: p.random(32),
+      sessionIdEcho: ch.legacySessionId,
+      cipherSuite: c.cipherSuite,
+      group: c.group,
+      keyShare: kx.share,
+    });
+    t.update(serverHello);
+    const hs = handshakeSecrets(p, hash, kx.secret, t.digest());
+    kx.secret.fill(0);
+
+    const limit = this.#opts.recordSizeLimit ?? MAX_TLS13_PLAINTEXT + 1;
+    const ee = encodeEncryptedExtensions({
+      serverNameAck: ch.serverName !== undefined,
+      alpn: c.alpn,
+      recordSizeLimit: !this.#quic && ch.recordSizeLimit !== undefined ? limit : undefined,
+      quicTransportParameters: this.#quic ? this.#opts.quicTransportParameters : undefined,
+    });
+    t.update(ee);
+    const cert = encodeCertificate(c.certificate.chain);
+    t.update(cert);
+    const signature = c.certificate.key.sign(c.signatureScheme, certificateVerifyContent(t.digest()));
+    const cv = encodeCertificateVerify(c.signatureScheme, signature);
+    t.update(cv);
+    const fin = encodeFinished(finishedVerifyData(p, hash, hs.serverHandshakeTrafficSecret, t.digest()));
+    t.update(fin);
+    const serverFinishedHash = t.digest();
+    const app = applicationSecrets(p, hash, hs.masterSecret, serverFinishedHash);
+    this.#expectedClientFinished = finishedVerifyData(p, hash, hs.clientHandshakeTrafficSecret, serverFinishedHash);
+    this.#clientAppSecret = app.clientApplicationTrafficSecret;
+    this.#serverAppSecret = app.serverApplicationTrafficSecret;
+    this.#exporterSecret = app.exporterMasterSecret;
+    this.#clientHsSecret = hs.clientHandshakeTrafficSecret;
+    const encrypted = concat([ee, cert, cv, fin]);
+
+    if (this.#quic) {
+      this.#actions.push({ kind: "send", bytes: serverHello, level: "initial", label: "server_hello" });
+      this.#actions.push(secretsAction("handshake", c.cipherSuite, hs.clientHandshakeTrafficSecret, hs.serverHandshakeTrafficSecret));
+      this.#actions.push({ kind: "send", bytes: encrypted, level: "handshake", label: "server-flight" });
+      this.#actions.push(secretsAction("application", c.cipherSuite, app.clientApplicationTrafficSecret, app.serverApplicationTrafficSecret));
+    } else {
+      const parts = [encodeTlsRecord(CT_HANDSHAKE, 0x0303, serverHello)];
+      if (ch.legacySessionId.length > 0 && !this.#ccsSent) {
+        parts.push(new Uint8Array([CT_CCS, 3, 3, 0, 1, 1]));
+        this.#ccsSent = true;
+      }
+      const hsWrite = new Tls13RecordProtection(p, c.cipherSuite, hs.serverHandshakeTrafficSecret);
+      const max = this.#maxContent();
+      for (let i = 0; i < encrypted.length; i += max) parts.push(hsWrite.seal(CT_HANDSHAKE, encrypted.subarray(i, i + max)));
+      this.#send(concat(parts), "server-flight");
+      this.#write = new Tls13RecordProtection(p, c.cipherSuite, app.serverApplicationTrafficSecret);
+      this.#read = new Tls13RecordProtection(p, c.cipherSuite, hs.clientHandshakeTrafficSecret, this.#receiveLimit(ch));
+    }
+    hs.serverHandshakeTrafficSecret.fill(0);
+    hs.handshakeSecret.fill(0);
+    hs.masterSecret.fill(0);
+    hs.earlySecret.fill(0);
+    this.#state = "wait-finished";
+  }
+
+  #receiveLimit(ch: ClientHello): number {
+    // We advertise our record_size_limit only when the client offered the extension (RFC 8449 §4).
+    return ch.recordSizeLimit !== undefined ? (this.#opts.recordSizeLimit ?? MAX_TLS13_PLAINTEXT + 1) : MAX_TLS13_PLAINTEXT + 1;
+  }
+
+  #maxContent(): number {
+    // RFC 8449 §4: the peer's limit counts the content type byte (TLS 1.3).
+    const peer = this.#clientRecordSizeLimit;
+    return peer === undefined ? MAX_TLS13_PLAINTEXT : Math.min(MAX_TLS13_PLAINTEXT, peer - 1);
+  }
+
+  #onClientFinished(message: Uint8Array, body: Uint8Array): void {
+    if (!constantTimeEqual(body, this.#expectedClientFinished!)) {
+      return this.#fail("decrypt-error", "the client Finished does not verify");
+    }
+    this.#transcript!.update(message);
+    this.#expectedClientFinished = undefined;
+    this.#clientHsSecret?.fill(0);
+    this.#clientHsSecret = undefined;
+    const c = this.#choice!;
+    if (!this.#quic) {
+      this.#read = new Tls13RecordProtection(this.#provider, c.cipherSuite, this.#clientAppSecret!, this.#read!.receiveLimit);
+    }
+    this.#skipEarlyData = false;
+    this.#state = "connected";
+    this.#summary = {
+      protocol: "tls1.3",
+      cipherSuite: c.cipherSuite,
+      group: c.group,
+      signatureScheme: c.signatureScheme,
+      alpn: c.alpn,
+      sni: c.sni,
+      retried: this.#retried,
+      peer: this.#peer,
+    };
+    this.#actions.push({ kind: "handshake-complete", summary: this.#summary });
+  }
+
+  #onKeyUpdate(body: Uint8Array): void {
+    const v = decodeKeyUpdate(body);
+    if (v === "decode-error") return this.#fail("decode-error", "KeyUpdate body is not one byte");
+    if (v === "illegal-parameter") return this.#fail("illegal-parameter", "KeyUpdate request_update out of range");
+    if (++this.#keyUpdatesInRow > (this.#opts.maxKeyUpdates ?? 32)) {
+      return this.#fail("key-update-flood", `more than ${this.#opts.maxKeyUpdates ?? 32} KeyUpdates without application data`);
+    }
+    const c = this.#choice!;
+    const next = nextTrafficSecret(this.#provider, this.#hash, this.#clientAppSecret!);
+    this.#clientAppSecret!.fill(0);
+    this.#clientAppSecret = next;
+    this.#read = new Tls13RecordProtection(this.#provider, c.cipherSuite, next, this.#read!.receiveLimit);
+    // Answer update_requested once (RFC 8446 §4.6.3); requests that arrive before our answer is
+    // followed by application data are covered by it.
+    if (v && !this.#answeredKeyUpdate) {
+      this.#sendKeyUpdate(false);
+      this.#answeredKeyUpdate = true;
+    }
+  }
+
+  #answeredKeyUpdate = false;
+
+  #sendKeyUpdate(requestPeer: boolean): void {
+    const c = this.#choice!;
+    this.#send(this.#write!.seal(CT_HANDSHAKE, encodeKeyUpdate(requestPeer)), "key_update");
+    const next = nextTrafficSecret(this.#provider, this.#hash, this.#serverAppSecret!);
+    this.#serverAppSecret!.fill(0);
+    this.#serverAppSecret = next;
+    this.#write = new Tls13RecordProtection(this.#provider, c.cipherSuite, next);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Output
+
+  #send(bytes: Uint8Array, label: string): void {
+    if (label === "application-data") this.#answeredKeyUpdate = false;
+    this.#actions.push({ kind: "send", bytes, label });
+  }
+
+  #sendAlertRecord(level: number, description: number): void {
+    if (this.#quic) return;
+    const content = new Uint8Array([level, description]);
+    const bytes = this.#write ? this.#write.seal(CT_ALERT, content) : encodeTlsRecord(CT_ALERT, 0x0303, content);
+    this.#actions.push({ kind: "send", bytes, label: "alert" });
+  }
+
+  #fail(reason: Tls13CloseReason, detail: string): void {
+    if (this.#state === "closed") return;
+    const alert = TLS13_CLOSE_ALERTS[reason];
+    if (alert) this.#sendAlertRecord(reason === "local-close" ? 1 : 2, alert.description);
+    this.#closed(reason, detail, alert ? { description: alert.description, name: alert.name, sender: "us" } : undefined);
+  }
+
+  #closed(
+    reason: Tls13CloseReason,
+    detail: string,
+    alert: { description: number; name: string; sender: "us" | "peer" } | undefined,
+  ): void {
+    this.#state = "closed";
+    this.#actions.push(alert ? { kind: "closed", reason, detail, alert } : { kind: "closed", reason, detail });
+    this.#wipe();
+  }
+
+  #wipe(): void {
+    for (const s of [this.#clientAppSecret, this.#serverAppSecret, this.#clientHsSecret, this.#exporterSecret]) s?.fill(0);
+    this.#clientAppSecret = this.#serverAppSecret = this.#clientHsSecret = this.#exporterSecret = undefined;
+    this.#read = this.#write = undefined;
+    this.#transcript = undefined;
+    this.#reader.clear();
+  }
+}
+
+const PEER_ALERT_NAMES: Record<number, string> = {
+  0: "close_notify",
+  10: "unexpected_message",
+  20: "bad_record_mac",
+  22: "record_overflow",
+  40: "handshake_failure",
+  42: "bad_certificate",
+  43: "unsupported_certificate",
+  44: "certificate_revoked",
+  45: "certificate_expired",
+  46: "certificate_unknown",
+  47: "illegal_parameter",
+  48: "unknown_ca",
+  49: "access_denied",
+  50: "decode_error",
+  51: "decrypt_error",
+  70: "protocol_version",
+  71: "insufficient_security",
+  80: "internal_error",
+  86: "inappropriate_fallback",
+  90: "user_canceled",
+  109: "missing_extension",
+  110: "unsupported_extension",
+  112: "unrecognized_name",
+  113: "bad_certificate_status_response",
+  115: "unknown_psk_identity",
+  116: "certificate_required",
+  120: "no_application_protocol",
+};
+
+function alertNameOf(d: number): string {
+  return PEER_ALERT_NAMES[d] ?? `alert_${d}`;
+}
+
+function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+function concat(parts: readonly Uint8Array[]): Uint8Array {
+  if (parts.length === 1) return parts[0];
+  let n = 0;
+  for (const p of parts) n += p.length;
+  const out = new Uint8Array(n);
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
