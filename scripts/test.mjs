@@ -1,14 +1,23 @@
 // The one test command (`npm test`): static checks, then the same suite under Deno and Bun,
-// ending with "N passed, N failed" summed over both runtimes. Exits non-zero on any failure.
+// ending with "N passed, M failed" summed over both runtimes (", K skipped" when interop tests
+// could not run because a system client is missing: their names and the apt-get line are printed
+// first; under CI=true a skip is a failure). Exits non-zero on any failure.
 import "./bootstrap.mjs"; // first run: npm ci when node_modules is missing or stale
 import { spawnSync } from "node:child_process";
-import { existsSync, readdirSync, statSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { missingTools, parseBun, parseDeno } from "./test_summary.mjs";
 
 const root = new URL("..", import.meta.url).pathname;
 const bin = (name) => join(root, "node_modules", ".bin", name);
 const env = { ...process.env, NO_COLOR: "1" };
 delete env.FORCE_COLOR; // Deno treats any FORCE_COLOR as "force"
+// Interop tests whose system client is missing are skipped outside CI (tests/interop/harness.ts
+// toolSkip) and write what is missing here; under CI (CI=true) they run and fail instead.
+const ci = !["", "0", "false"].includes((env.CI ?? "").toLowerCase());
+const skipDir = mkdtempSync(join(tmpdir(), "hellogate-test-"));
+env.HELLOGATE_SKIP_LOG = join(skipDir, "missing-tools.txt");
 const only = process.argv.slice(2); // optional test file filters
 
 function run(label, cmd, args, { capture = false } = {}) {
@@ -18,7 +27,10 @@ function run(label, cmd, args, { capture = false } = {}) {
     process.stdout.write(r.stdout ?? "");
     process.stderr.write(r.stderr ?? "");
   }
-  if (r.error) throw r.error;
+  if (r.error) {
+    console.error(`hellogate: could not run ${cmd}: ${r.error.message}; run npm ci`);
+    process.exit(1);
+  }
   return { code: r.status ?? 1, out: (r.stdout ?? "") + (r.stderr ?? "") };
 }
 
@@ -51,26 +63,33 @@ if (staticOnly && !only.length) {
   }
 }
 
-// Deno: flat node:test tests are counted one each ("ok | N passed | M failed").
+// Deno: flat node:test tests are counted one each ("ok | N passed | M failed | K ignored").
 const d = run("deno test", bin("deno"), ["test", "-A", "--unstable-net", "--no-check", ...files], { capture: true });
-const dm = d.out.match(/(\d+) passed[^|\n]*\|\s*(\d+) failed/g);
-let dPass = 0, dFail = 0;
-if (dm) {
-  const last = dm[dm.length - 1].match(/(\d+) passed[^|\n]*\|\s*(\d+) failed/);
-  dPass = Number(last[1]);
-  dFail = Number(last[2]);
-}
-if (d.code !== 0 && dFail === 0) dFail = 1; // a crash with no count is a failure
-// Bun: " N pass" / " M fail".
+const dr = parseDeno(d.out);
+if (d.code !== 0 && dr.failed === 0) dr.failed = 1; // a crash with no count is a failure
+// Bun: " N pass" / " K skip" / " M fail".
 const b = run("bun test", bin("bun"), ["test", "--timeout", "120000", ...files.map((f) => "./" + f)], { capture: true });
-const bp = b.out.match(/^\s*(\d+) pass\s*$/m), bf = b.out.match(/^\s*(\d+) fail\s*$/m);
-const bPass = bp ? Number(bp[1]) : 0;
-let bFail = bf ? Number(bf[1]) : 0;
-if (b.code !== 0 && bFail === 0) bFail = 1;
+const br = parseBun(b.out);
+if (b.code !== 0 && br.failed === 0) br.failed = 1;
 
-console.log(`\nDeno: ${dPass} passed, ${dFail} failed; Bun: ${bPass} passed, ${bFail} failed`);
+const skipLog = existsSync(env.HELLOGATE_SKIP_LOG) ? readFileSync(env.HELLOGATE_SKIP_LOG, "utf8") : "";
+rmSync(skipDir, { recursive: true, force: true });
+console.log(`\nDeno: ${dr.passed} passed, ${dr.failed} failed, ${dr.skipped} skipped; Bun: ${br.passed} passed, ${br.failed} failed, ${br.skipped} skipped`);
+const skipped = dr.skipped + br.skipped;
+let skipFailure = 0;
+if (skipped) {
+  const names = [...new Set([...dr.skippedNames, ...br.skippedNames])];
+  const { tools, install } = missingTools(skipLog);
+  console.log(`\nskipped (not run on this machine${tools.length ? `: ${tools.join(", ")} missing` : ""}):`);
+  for (const n of names) console.log(`  - ${n}`);
+  if (install.length) console.log(`install what they need, then run npm test again:\n  ${install.join("\n  ")}`);
+  if (ci) {
+    console.log("CI: a skipped test is a failure here (missing clients must be installed: .ci/apt-packages.txt)");
+    skipFailure = 1;
+  }
+}
 if (failures.length) console.log(`static checks failed: ${failures.join(", ")}`);
-if (dPass === 0 || bPass === 0) console.log("a runtime ran no tests: that is a failure");
-const totalFail = dFail + bFail + failures.length + (dPass === 0 || bPass === 0 ? 1 : 0);
-console.log(`${dPass + bPass} passed, ${totalFail} failed`);
+if (dr.passed === 0 || br.passed === 0) console.log("a runtime ran no tests: that is a failure");
+const totalFail = dr.failed + br.failed + failures.length + (dr.passed === 0 || br.passed === 0 ? 1 : 0) + skipFailure;
+console.log(`${dr.passed + br.passed} passed, ${totalFail} failed${skipped ? `, ${skipped} skipped` : ""}`);
 process.exit(totalFail === 0 ? 0 : 1);

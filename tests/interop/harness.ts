@@ -5,7 +5,7 @@ import { concatBytes } from "../../testing/fragment.ts";
 import dgram from "node:dgram";
 import net from "node:net";
 import { spawn, type ChildProcess } from "node:child_process";
-import { accessSync, constants as fsConstants } from "node:fs";
+import { accessSync, appendFileSync, constants as fsConstants } from "node:fs";
 import { delimiter, join } from "node:path";
 import process from "node:process";
 import { sha256, sha384 } from "@noble/hashes/sha2.js";
@@ -24,8 +24,44 @@ export const CASE_TIMEOUT_MS = 10_000;
 // ---------------------------------------------------------------------------------------------
 // tools and processes
 
-/** Absolute path of `name` on PATH (or the path itself); throws with the install hint if absent. */
-export function requireTool(name: string): string {
+/**
+ * The Debian package that brings each system client the tests run (apt-get install NAME).
+ * Add a row when a test starts using a new client (and the package to .ci/apt-packages.txt).
+ */
+export const APT_PACKAGES: Readonly<Record<string, string>> = {
+  openssl: "openssl",
+  "gnutls-cli": "gnutls-bin",
+  "gnutls-serv": "gnutls-bin",
+  curl: "curl",
+  chromium: "chromium",
+  gtlsclient: "ngtcp2-client",
+  gcc: "gcc",
+  cc: "gcc",
+  node: "nodejs",
+};
+
+/**
+ * Test-only switch: `HELLOGATE_HIDE_TOOLS=gnutls-cli,curl` makes `findTool`, `requireTool` and
+ * `toolSkip` treat those clients as absent, to check what `npm test` does on a machine without
+ * them. Never set it in CI.
+ */
+export const HIDE_TOOLS_ENV = "HELLOGATE_HIDE_TOOLS";
+
+/** Whether this run is CI (`CI=true` or `CI=1`, as `.ci/run` and CI services set): missing clients fail. */
+export function isCi(): boolean {
+  const v = (process.env.CI ?? "").toLowerCase();
+  return v !== "" && v !== "0" && v !== "false";
+}
+
+function hidden(name: string): boolean {
+  const list = (process.env[HIDE_TOOLS_ENV] ?? "").split(",").map((s) => s.trim()).filter(Boolean);
+  const base = name.split("/").pop()!;
+  return list.includes(name) || list.includes(base);
+}
+
+/** Absolute path of `name` on PATH (or the path itself when it contains a slash), or undefined. */
+export function findTool(name: string): string | undefined {
+  if (hidden(name)) return undefined;
   const candidates = name.includes("/") ? [name] : (process.env.PATH ?? "").split(delimiter).map((d) => join(d, name));
   for (const c of candidates) {
     try {
@@ -33,7 +69,41 @@ export function requireTool(name: string): string {
       return c;
     } catch { /* next */ }
   }
-  throw new Error(`interop: required client "${name}" not found on PATH; install it: ${INSTALL_HINT}`);
+  return undefined;
+}
+
+/** The command that installs `name`: `sudo apt-get install PKG`, or `npm ci` for node_modules binaries. */
+export function installLine(name: string): string {
+  if (name.includes("/node_modules/")) return "npm ci";
+  const pkg = APT_PACKAGES[name.split("/").pop()!];
+  return pkg ? `sudo apt-get install ${pkg}` : INSTALL_HINT;
+}
+
+/** Absolute path of `name` on PATH (or the path itself); throws with the install line if absent. */
+export function requireTool(name: string): string {
+  const found = findTool(name);
+  if (found) return found;
+  throw new Error(`interop: required client "${name}" not found on PATH; install it: ${installLine(name)}`);
+}
+
+/**
+ * The `skip` option for a test that needs these clients: `test(name, { skip: toolSkip("gnutls-cli") }, fn)`.
+ * Returns false when all are present, and also under CI (the test then runs and `requireTool`
+ * fails it: in CI a missing client is a failure, never a skip). Otherwise returns the reason
+ * (`missing gnutls-cli: sudo apt-get install gnutls-bin`) and records the missing clients in the
+ * file named by HELLOGATE_SKIP_LOG (set by scripts/test.mjs), which prints the install line at the end.
+ */
+export function toolSkip(...names: string[]): string | false {
+  if (isCi()) return false;
+  const missing = names.filter((n) => !findTool(n));
+  if (!missing.length) return false;
+  const log = process.env.HELLOGATE_SKIP_LOG;
+  if (log) {
+    try {
+      appendFileSync(log, missing.map((n) => `${n.split("/").pop()}\t${installLine(n)}\n`).join(""));
+    } catch { /* the runner still counts the skip */ }
+  }
+  return `missing ${missing.map((n) => n.split("/").pop()).join(", ")}: ${[...new Set(missing.map(installLine))].join("; ")}`;
 }
 
 /** A spawned client: its output so far and a way to end it. */

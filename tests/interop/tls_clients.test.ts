@@ -18,6 +18,7 @@ import {
   parseClientHelloBody,
   parseHrrBody,
   requireTool,
+  toolSkip,
   retryTranscript,
   ROOT,
   spawnClient,
@@ -104,7 +105,7 @@ async function runTls(c: TlsCase) {
 }
 
 for (const [name, c] of cases) {
-  test(`interop tls1.3: ${name}: HRR, CH2 echoes the cookie, accepted, transcript prefix matches the wire`, async () => {
+  test(`interop tls1.3: ${name}: HRR, CH2 echoes the cookie, accepted, transcript prefix matches the wire`, { skip: toolSkip(c.tool) }, async () => {
     const { loop, acc, listeners, client } = await runTls(c);
     const why = `${client.command}\n${loop.describe()}`;
     assert.equal(loop.connections.length, 1, why);
@@ -168,7 +169,7 @@ for (const [name, c] of cases) {
   });
 }
 
-test("interop tls1.3: CCS + CH2 of a real client replayed on a new TCP connection from another port is closed with illegal_parameter", async () => {
+test("interop tls1.3: CCS + CH2 of a real client replayed on a new TCP connection from another port is closed with illegal_parameter", { skip: toolSkip("openssl") }, async () => {
   const exe = requireTool("openssl");
   const keyring = CookieKeyring.random();
   const loop = await startTcpLoop((peer) => new StreamListener({ keyring, framing: "tls-records", peer }));
@@ -205,7 +206,7 @@ test("interop tls1.3: CCS + CH2 of a real client replayed on a new TCP connectio
   }
 });
 
-test("interop tls1.3: gnutls-cli 3.7 aborts on a cookie-only HRR (no key_share) with illegal_parameter: known GnuTLS limitation", async () => {
+test("interop tls1.3: gnutls-cli 3.7 aborts on a cookie-only HRR (no key_share) with illegal_parameter: known GnuTLS limitation", { skip: toolSkip("gnutls-cli") }, async () => {
   // RFC 8446 §4.1.4 lets an HRR change only the cookie; GnuTLS 3.7.9 (lib/ext/key_share.c) insists
   // on a key_share in every HRR. Listeners that must serve GnuTLS should configure a group list
   // under which the HRR requests a share (see the secp384r1 case above). This test pins the
