@@ -128,17 +128,19 @@ test("DTLS 1.3 CH1 without an acceptable share: HRR requests the preferred group
     assert.equal(acc.retry!.group, 0x0017);
     assert.equal(toHex(acc.retry!.helloRetryRequest), toHex(hrr.message));
   }
-  const bad: [string, Uint8Array][] = [
-    ["wrong group", dtls13ClientHelloBody({ shares: [{ group: 0x001d, length: 32 }], groups: [0x001d, 0x0017], cookie })],
-    ["two shares", dtls13ClientHelloBody({ shares: [{ group: 0x0017, length: 65 }, { group: 0x001d, length: 32 }], cookie })],
-    ["short share", dtls13ClientHelloBody({ shares: [{ group: 0x0017, length: 64 }], cookie })],
-    ["suite dropped", dtls13ClientHelloBody({ shares: [{ group: 0x0017, length: 65 }], suites: [0x1302], cookie })],
-    ["early data", dtls13ClientHelloBody({ shares: [{ group: 0x0017, length: 65 }], cookie, earlyData: true })],
+  const groups = [0x001d, 0x0017, 0x0018];
+  const bad: [string, Uint8Array, string][] = [
+    ["wrong group", dtls13ClientHelloBody({ shares: [{ group: 0x001d, length: 32 }], groups, cookie }), "cookie-mismatch"],
+    ["two shares", dtls13ClientHelloBody({ shares: [{ group: 0x0017, length: 65 }, { group: 0x001d, length: 32 }], groups, cookie }), "cookie-mismatch"],
+    ["short share", dtls13ClientHelloBody({ shares: [{ group: 0x0017, length: 64 }], groups, cookie }), "cookie-mismatch"],
+    ["suite dropped", dtls13ClientHelloBody({ shares: [{ group: 0x0017, length: 65 }], groups, suites: [0x1302], cookie }), "client-hello-changed"],
+    ["early data", dtls13ClientHelloBody({ shares: [{ group: 0x0017, length: 65 }], groups, cookie, earlyData: true }), "cookie-mismatch"],
+    ["groups changed", dtls13ClientHelloBody({ shares: [{ group: 0x0017, length: 65 }], groups: [0x001d, 0x0017], cookie }), "client-hello-changed"],
   ];
-  for (const [label, body] of bad) {
+  for (const [label, body, want] of bad) {
     const [desc, reason] = alertOf(l.receive(dtlsDatagram(body, 1, 1), PEER, NOW));
     assert.equal(desc, "47", label);
-    assert.equal(reason, "cookie-mismatch", label);
+    assert.equal(reason, want, label);
   }
 });
 
@@ -207,7 +209,8 @@ test("a post-quantum-size DTLS 1.3 CH1 in two datagrams (1200 + rest, like Chrom
   if (o2.kind === "send") assert.equal(toHex(o2.bytes), toHex(o.bytes));
   // CH2 (also fragmented) is accepted; its remainder and transcript survive reassembly.
   const cookie = cookieOf(hrr);
-  const ch2 = dtls13ClientHelloBody({ shares: [{ group: 0x001d, length: 32 }], groups: [0x11ec, 0x001d], cookie });
+  // The HRR was cookie-only (x25519 usable): CH2 keeps CH1's key_share unchanged (RFC 8446 §4.1.2).
+  const ch2 = dtls13ClientHelloBody({ shares: [{ group: 0x11ec, length: 1216 }, { group: 0x001d, length: 32 }], groups: [0x11ec, 0x001d], cookie });
   const c1 = dtlsFragmentDatagram(ch2, 0, 100, 2, 1), c2 = dtlsFragmentDatagram(ch2, 100, ch2.length - 100, 3, 1);
   assert.equal(l.receive(c1, PEER, NOW + 2).kind, "need-more-data");
   const acc = l.receive(c2, PEER, NOW + 3);

@@ -254,7 +254,7 @@ interface FailureCase {
   ch2: (c: ScriptedClient, cookie: Uint8Array) => Uint8Array;
   now?: number;
   peer?: PeerAddress;
-  reason: "invalid-cookie" | "cookie-mismatch";
+  reason: "invalid-cookie" | "cookie-mismatch" | "client-hello-changed";
   rejection?: string;
 }
 
@@ -308,7 +308,7 @@ const FAILURES: FailureCase[] = [
     name: "wrong suite: CH2 drops the HRR's suite",
     client: requestsX25519,
     ch2: (c, cookie) => ch2Stream(ch2Body(c, cookie, { suites: [0x1302, 0x1303] })),
-    reason: "cookie-mismatch",
+    reason: "client-hello-changed", // RFC 8446 §4.1.2: cipher_suites are frozen
   },
   {
     name: "wrong group: CH2's share is P-256, HRR asked for x25519",

@@ -454,7 +454,7 @@ export class DatagramListener {
     }
     if (ch.cookie === undefined) {
       const n = negotiate(ch, this.#policy);
-      if (!n.ok) return this.#alert("handshake_failure", n.reason, n.detail, m);
+      if (!n.ok) return this.#alert(n.alert, n.reason, n.detail, m);
       const appData = this.#appData?.(peer, ch);
       const retry = buildRetry(this.#keyring, peer, ch, n, now, true, appData);
       return this.#send(encodeDtlsHelloRetryRequestDatagram(retry.fields, m.recordSequence), m.bytesIn, "hello_retry_request", "dtls1.3");

@@ -50,6 +50,13 @@ export type DropReason =
   | "legacy-cookie-not-empty"
   /** CH2 does not match the cookie (suite not offered, wrong group, not exactly one share, early_data). */
   | "cookie-mismatch"
+  /**
+   * CH2 changed a part of CH1 that RFC 8446 §4.1.2 freezes (anything but key_share, early_data,
+   * cookie, pre_shared_key and padding; key_share too after a cookie-only HRR): illegal_parameter.
+   */
+  | "client-hello-changed"
+  /** A (D)TLS 1.3 ClientHello whose compression_methods is not exactly [0] (RFC 8446 §4.1.2): illegal_parameter. */
+  | "illegal-compression-methods"
   /** A fragment could not be held: the reassembly budget is full or disabled. */
   | "reassembly-budget"
   /** A reply would exceed the amplification bound. */

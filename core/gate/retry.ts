@@ -3,6 +3,12 @@
  * ClientHello1, issue the HelloRetryRequest with its cookie, and on ClientHello2 verify the cookie,
  * check CH2 against it (RFC 8446 §4.1.2, §4.1.4) and rebuild the exact HRR and transcript prefix.
  *
+ * CH2 must equal CH1 except where RFC 8446 §4.1.2 allows a change: the cookie binds a digest of
+ * CH1's frozen parts (`frozen_hello.ts`) and any CH2 whose digest differs is refused with
+ * `client-hello-changed` (illegal_parameter), key_share included after a cookie-only HRR. A
+ * (D)TLS 1.3 ClientHello whose compression_methods is not exactly [0] is refused with
+ * `illegal-compression-methods` (illegal_parameter), never answered with an HRR.
+ *
  * @module
  */
 import type { ClientHello } from "../messages/client_hello.ts";
@@ -21,6 +27,7 @@ import {
 import type { CookieKeyring } from "./cookie/keyring.ts";
 import { issueHrrCookie, verifyHrrCookie } from "./cookie/hrr_cookie.ts";
 import type { CookieRejection } from "./cookie/verdict.ts";
+import { FROZEN_DIGEST_LENGTH, writeFrozenDigest } from "./frozen_hello.ts";
 
 /** Default TLS 1.3 suite preference. */
 export const DEFAULT_TLS13_CIPHER_SUITES: readonly number[] = [
@@ -102,7 +109,24 @@ export type Negotiation =
     /** True when CH1 already carries a share of `group`: the HRR then requests no key_share. */
     readonly shareSent: boolean;
   }
-  | { readonly ok: false; readonly reason: "no-common-cipher-suite" | "no-common-group"; readonly detail: string };
+  | {
+    readonly ok: false;
+    readonly reason: "no-common-cipher-suite" | "no-common-group" | "illegal-compression-methods";
+    readonly detail: string;
+    /** The alert to answer with: `illegal_parameter` for a malformed offer, else `handshake_failure`. */
+    readonly alert: "handshake_failure" | "illegal_parameter";
+  };
+
+/**
+ * RFC 8446 §4.1.2: every TLS 1.3 ClientHello's compression_methods is exactly one zero byte;
+ * anything else must be aborted with illegal_parameter. Returns the failure detail, or undefined.
+ */
+export function compressionProblem(ch: ClientHello): string | undefined {
+  const b = ch.body, at = ch.offsets.compressionMethods;
+  if (b[at] === 1 && b[at + 1] === 0) return undefined;
+  const methods = [...b.subarray(at + 1, at + 1 + b[at])].slice(0, 8).join(", ");
+  return `compression_methods [${methods}${b[at] > 8 ? ", ..." : ""}] is not [0] (RFC 8446 §4.1.2)`;
+}
 
 function usableShare(ch: ClientHello, group: number): KeyShareEntry | undefined {
   const shares = ch.keyShares;
@@ -122,6 +146,10 @@ function usableShare(ch: ClientHello, group: number): KeyShareEntry | undefined 
  * client supports, to be requested in the HRR.
  */
 export function negotiate(ch: ClientHello, policy: RetryPolicy): Negotiation {
+  const compression = compressionProblem(ch);
+  if (compression !== undefined) {
+    return { ok: false, reason: "illegal-compression-methods", detail: compression, alert: "illegal_parameter" };
+  }
   let cipherSuite = -1;
   for (const s of policy.cipherSuites) {
     if (ch.cipherSuites.includes(s) && tls13SuiteHash(s)) {
@@ -130,7 +158,12 @@ export function negotiate(ch: ClientHello, policy: RetryPolicy): Negotiation {
     }
   }
   if (cipherSuite < 0) {
-    return { ok: false, reason: "no-common-cipher-suite", detail: "no offered TLS 1.3 suite is enabled" };
+    return {
+      ok: false,
+      reason: "no-common-cipher-suite",
+      detail: "no offered TLS 1.3 suite is enabled",
+      alert: "handshake_failure",
+    };
   }
   const hash = tls13SuiteHash(cipherSuite)!;
   const supported = ch.supportedGroups ?? [];
@@ -149,7 +182,7 @@ export function negotiate(ch: ClientHello, policy: RetryPolicy): Negotiation {
   for (const g of policy.groups) {
     if (supported.includes(g)) return { ok: true, cipherSuite, hash, group: g, shareSent: false };
   }
-  return { ok: false, reason: "no-common-group", detail: "no offered group is enabled" };
+  return { ok: false, reason: "no-common-group", detail: "no offered group is enabled", alert: "handshake_failure" };
 }
 
 /**
@@ -173,7 +206,8 @@ export function clientHelloMessage(body: Uint8Array): Uint8Array {
 }
 
 /**
- * Issues the HRR for CH1: the cookie and the HRR's fields (encode them with
+ * Issues the HRR for CH1 (call {@link negotiate} first: it also refuses bad compression_methods):
+ * the cookie, which binds Hash(CH1) and the digest of CH1's frozen parts, and the HRR's fields (encode them with
  * `encodeTlsHelloRetryRequestFlight`, `encodeDtlsHelloRetryRequestDatagram` or
  * `encodeHelloRetryRequestMessage`).
  */
@@ -187,11 +221,14 @@ export function buildRetry(
   appData?: Uint8Array,
 ): { fields: HelloRetryRequestFields; cookie: Uint8Array; requestedGroup: number | undefined } {
   const requestedGroup = n.shareSent ? undefined : n.group;
+  // A cookie-only HRR (no group requested) freezes key_share too (RFC 8446 §4.1.2).
+  writeFrozenDigest(ch1, requestedGroup === undefined, FROZEN, 0);
   const cookie = issueHrrCookie(keyring, peer, {
     protocol: dtls ? "dtls1.3" : "tls1.3",
     cipherSuite: n.cipherSuite,
     group: requestedGroup,
     clientHello1Hash: clientHelloHash(n.hash, ch1.body),
+    clientHello1Frozen: FROZEN,
     appData,
   }, now);
   const fields: HelloRetryRequestFields = {
@@ -205,13 +242,22 @@ export function buildRetry(
 }
 
 const EMPTY = new Uint8Array(0);
+/** Scratch for the frozen digest (issue and check are synchronous and never re-entered). */
+const FROZEN = new Uint8Array(FROZEN_DIGEST_LENGTH);
+
+/** Why {@link checkSecondClientHello} refused a ClientHello2. */
+export type SecondHelloFailureReason =
+  | "invalid-cookie"
+  | "cookie-mismatch"
+  | "client-hello-changed"
+  | "illegal-compression-methods";
 
 /** Result of {@link checkSecondClientHello}. */
 export type SecondHelloCheck =
   | { readonly ok: true; readonly retry: RetryContext; readonly issuedAt: number }
   | {
     readonly ok: false;
-    readonly reason: "invalid-cookie" | "cookie-mismatch";
+    readonly reason: SecondHelloFailureReason;
     readonly detail: string;
     /** For `invalid-cookie`: the verifier's reason (for counters; never told to the peer). */
     readonly cookieRejection?: CookieRejection;
@@ -239,6 +285,21 @@ export function checkSecondClientHello(
   const hash = tls13SuiteHash(v.cipherSuite);
   if (!hash || v.clientHello1Hash.length !== hashLength(hash)) {
     return { ok: false, reason: "invalid-cookie", detail: "cookie suite/hash inconsistent", cookieRejection: "malformed" };
+  }
+  const compression = compressionProblem(ch2);
+  if (compression !== undefined) return { ok: false, reason: "illegal-compression-methods", detail: compression };
+  writeFrozenDigest(ch2, v.group === undefined, FROZEN, 0);
+  const want = v.clientHello1Frozen;
+  for (let i = 0; i < FROZEN_DIGEST_LENGTH; i++) {
+    if (FROZEN[i] !== want[i]) {
+      return {
+        ok: false,
+        reason: "client-hello-changed",
+        detail: v.group === undefined
+          ? "CH2 changed a part of CH1 that RFC 8446 §4.1.2 freezes (key_share included after a cookie-only HRR)"
+          : "CH2 changed a part of CH1 that RFC 8446 §4.1.2 freezes",
+      };
+    }
   }
   if (!ch2.cipherSuites.includes(v.cipherSuite)) {
     return { ok: false, reason: "cookie-mismatch", detail: "CH2 does not offer the HRR's cipher suite" };

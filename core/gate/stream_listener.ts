@@ -113,6 +113,7 @@ import {
   negotiate,
   retrySettingsOf,
   type RetryOptions,
+  type SecondHelloFailureReason,
   type RetryPolicy,
 } from "./retry.ts";
 import { describeNonTls, isTlsContentType } from "./stream_sniffing.ts";
@@ -658,7 +659,7 @@ export class StreamListener {
     }
     if (this.#acceptWithoutRetry) return this.#acceptTransport(message, "tls1.3");
     const n = negotiate(ch, this.#policy);
-    if (!n.ok) return this.#close(n.reason, n.detail, "handshake_failure");
+    if (!n.ok) return this.#close(n.reason, n.detail, n.alert);
     const appData = this.#appData?.(this.#peer, ch);
     const retry = buildRetry(this.#keyring, this.#peer, ch, n, this.#now, false, appData);
     this.#pendingHrr = this.#records
@@ -669,7 +670,7 @@ export class StreamListener {
     return undefined;
   }
 
-  #cookieFailure(reason: "invalid-cookie" | "cookie-mismatch", detail: string, rejection?: CookieRejection): ClosedOutcome {
+  #cookieFailure(reason: SecondHelloFailureReason, detail: string, rejection?: CookieRejection): ClosedOutcome {
     if (rejection) {
       const cr = this.counters.cookieRejections;
       cr[rejection] = (cr[rejection] ?? 0) + 1;

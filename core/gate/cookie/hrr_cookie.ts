@@ -12,6 +12,7 @@
  * 8..10    group requested by the HRR key_share, 0 = none (cookie-only HRR)
  * 10       hash length h (32 or 48, the suite's hash)
  * 11..     Hash(ClientHello1) over the TLS-style 4-byte-header message (also for DTLS 1.3)
+ * ..+12    digest of ClientHello1's frozen parts (RFC 8446 §4.1.2; `core/gate/frozen_hello.ts`)
  * ..       application data length a (0..255), then a bytes
  * ..       peer-free tag: 4 bytes of HMAC(key, 0x00 || everything above)
  * last 16  MAC: 16 bytes of HMAC(key, everything above || peer binding)
@@ -19,9 +20,9 @@
  *
  * Domain separation lies in the first byte of each MAC input: 0x00 for the peer-free tag, the
  * HRR kind tag 0xA_ for the MAC, and the HVR kind tag 0x5_ for HVR cookies, which share the key.
- * Keeping labels to one byte keeps the peer-free tag to one SHA-256 block.
+ * Keeping labels to one byte keeps the MAC inputs short.
  *
- * 64 bytes with SHA-256 and no application data, at most 335. When the MAC fails but the
+ * 76 bytes with SHA-256 and no application data, at most 347. When the MAC fails but the
  * peer-free tag matches, the cookie is authentic but bound to another address: `wrong-peer`
  * (a forgery passes the 32-bit tag with probability 2^-32 and is then still rejected). The tag
  * costs a second HMAC when issuing and only on the failure path when verifying.
@@ -55,6 +56,11 @@ export interface HrrCookieFields {
   group: number | undefined;
   /** Hash(ClientHello1) with the suite's hash: 32 or 48 bytes. */
   clientHello1Hash: Uint8Array;
+  /**
+   * The 12-byte digest of ClientHello1's frozen parts (`frozenDigest`), which ClientHello2 must
+   * reproduce. Defaults to 12 zero bytes, which no ClientHello2 matches: fails closed.
+   */
+  clientHello1Frozen?: Uint8Array;
   /** Opaque application data (at most 255 bytes), returned on verification. */
   appData?: Uint8Array;
 }
@@ -69,6 +75,8 @@ export interface HrrCookieInfo {
   group: number | undefined;
   /** Hash(ClientHello1) (32 or 48 bytes). */
   clientHello1Hash: Uint8Array;
+  /** The digest of ClientHello1's frozen parts (12 bytes). */
+  clientHello1Frozen: Uint8Array;
   /** Application data (possibly empty). */
   appData: Uint8Array;
 }
@@ -81,6 +89,8 @@ export const HRR_COOKIE_MAC_LENGTH = 16;
 export const HRR_COOKIE_PEER_FREE_TAG_LENGTH = 4;
 
 const FIXED = 11;
+/** Length of the frozen-parts digest (`FROZEN_DIGEST_LENGTH` in `core/gate/frozen_hello.ts`). */
+const FROZEN = 12;
 const TRAILER = HRR_COOKIE_PEER_FREE_TAG_LENGTH + HRR_COOKIE_MAC_LENGTH;
 const PEER_FREE_DOMAIN = 0x00;
 const PEER = new Uint8Array(PEER_BINDING_LENGTH);
@@ -88,7 +98,7 @@ const EMPTY = new Uint8Array(0);
 
 /** Exact length of the HRR cookie for a hash of `hashLength` bytes and `appDataLength` bytes of data. */
 export function hrrCookieLength(hashLength: number, appDataLength = 0): number {
-  return FIXED + hashLength + 1 + appDataLength + TRAILER;
+  return FIXED + hashLength + FROZEN + 1 + appDataLength + TRAILER;
 }
 
 /**
@@ -105,6 +115,8 @@ export function issueHrrCookie(
 ): Uint8Array {
   const { cipherSuite, group, clientHello1Hash: hash } = fields;
   const appData = fields.appData ?? EMPTY;
+  const frozen = fields.clientHello1Frozen;
+  if (frozen !== undefined && frozen.length !== FROZEN) throw new TypeError("clientHello1Frozen must be 12 bytes");
   const protocol = fields.protocol === "tls1.3" ? 1 : fields.protocol === "dtls1.3" ? 2 : 0;
   if (protocol === 0) throw new TypeError(`unknown HRR protocol: ${fields.protocol}`);
   if (!Number.isInteger(cipherSuite) || cipherSuite < 0 || cipherSuite > 0xffff) {
@@ -136,6 +148,8 @@ export function issueHrrCookie(
   cookie[10] = hash.length;
   cookie.set(hash, FIXED);
   let at = FIXED + hash.length;
+  if (frozen !== undefined) cookie.set(frozen, at); // else zeros: matches no ClientHello2
+  at += FROZEN;
   cookie[at++] = appData.length;
   cookie.set(appData, at);
   at += appData.length;
@@ -152,7 +166,7 @@ export function issueHrrCookie(
 /**
  * Verifies the cookie a ClientHello2 echoed in its cookie extension. Returns `ok` with the
  * decoded fields (views into `cookie`), issue time and key id, or the rejection reason. The
- * caller still checks that ClientHello2 fits the decoded suite and group. Allocates nothing
+ * caller still checks that ClientHello2 fits the decoded suite, group and frozen digest. Allocates nothing
  * unless the cookie is authentic; compares MACs in constant time.
  */
 export function verifyHrrCookie(
@@ -178,7 +192,8 @@ export function verifyHrrCookie(
     return REJECTED["malformed"];
   }
   if (n < hrrCookieLength(hashLength)) return REJECTED["malformed"];
-  const appAt = FIXED + hashLength + 1;
+  const frozenAt = FIXED + hashLength;
+  const appAt = frozenAt + FROZEN + 1;
   const appLength = cookie[appAt - 1];
   if (n !== hrrCookieLength(hashLength, appLength)) return REJECTED["malformed"];
   const keyId = cookie[0] & 15;
@@ -204,6 +219,7 @@ export function verifyHrrCookie(
     cipherSuite: (cookie[6] << 8) | cookie[7],
     group: group === 0 ? undefined : group,
     clientHello1Hash: cookie.subarray(FIXED, FIXED + hashLength),
+    clientHello1Frozen: cookie.subarray(frozenAt, frozenAt + FROZEN),
     appData: cookie.subarray(appAt, appAt + appLength),
   };
 }
