@@ -130,7 +130,7 @@ export function listenTcpBun(options: BindOptions & StreamGateOptions): Promise<
             peer: peerFrom(socket.remoteAddress, socket.remotePort ?? 0),
             close: () => {
               st.end();
-              (socket.terminate ?? socket.end).call(socket);
+              socket.end(); // graceful FIN (terminate() would send a reset)
             },
           });
         },
