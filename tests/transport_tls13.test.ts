@@ -35,6 +35,7 @@ class ToyEngine implements HandshakeEngine {
   constructor(accepted: AcceptedOutcome) {
     this.accepted = accepted;
     this.#actions.push({ kind: "send", bytes: SERVER_FLIGHT });
+    if (accepted.remainder.length) this.receive(accepted.remainder); // the engine consumes the remainder
   }
   receive(bytes: Uint8Array): void {
     if (this.#closed || this.#peerClosed) return;
@@ -173,6 +174,22 @@ for (const adapter of adapters) {
       assert.equal(tls.counters.hrrSent, 0);
       conn?.close();
       await within(client.untilEnd(), 5000, "client sees close");
+    } finally {
+      client.destroy();
+      await tls.close();
+    }
+  });
+
+  test(`listenTls ${adapter}: bytes after the ClientHello in the same read reach the engine exactly once`, async () => {
+    const { tls } = await open(adapter, { retry: "never" });
+    const client = await tcpClient(tls.addr.port);
+    try {
+      const [ch] = clientHello().firstFlight();
+      client.write(new Uint8Array([...ch, ...FIN, ...xor(enc("abc"))]));
+      const conn = (await within(tls.accept(), 5000, "established"))!;
+      client.write(xor(enc("def")));
+      assert.equal(dec(await readBytes(conn.readable, 6)), "abcdef");
+      conn.close();
     } finally {
       client.destroy();
       await tls.close();

@@ -95,6 +95,10 @@ export interface TlsHandshakeSuccess {
 const DEFAULT_TIMEOUT_MS = 10_000;
 
 /**
+ * The engine must have been built from `stream.accepted` and have consumed
+ * `accepted.remainder` already (as `Tls13ServerEngine` does): the driver skips those bytes at
+ * the start of `stream.readable`, which repeats them.
+ *
  * Runs `engine` over `stream` until the handshake completes (resolves `established` with the
  * plaintext connection) or ends (resolves `failed`; the socket is closed, any alert written).
  * Never rejects for remote behaviour.
@@ -136,6 +140,8 @@ class TlsDriver {
   /** Plaintext received before anyone pulled it (during the handshake or between pulls). */
   #plaintext: Uint8Array[] = [];
   #socketEnded = false;
+  /** Bytes of `accepted.remainder` still to skip at the start of the readable. */
+  #skip: number;
   /** Set by the handshake timer or the abort signal. */
   #interrupted: { reason: string; detail: string } | undefined;
   #writableClosed = false;
@@ -147,6 +153,7 @@ class TlsDriver {
     this.#reader = stream.readable.getReader();
     this.#writer = stream.writable.getWriter();
     this.#writer.closed.catch(() => {});
+    this.#skip = stream.accepted.remainder.length;
   }
 
   async handshake(timeoutMs: number, signal?: AbortSignal): Promise<TlsHandshakeSuccess | TlsHandshakeFailure> {
@@ -218,8 +225,16 @@ class TlsDriver {
       return;
     }
     if (this.#end) return;
+    let bytes = r.value;
+    if (this.#skip > 0) {
+      // The engine already consumed accepted.remainder (the readable repeats it first).
+      const n = Math.min(this.#skip, bytes.length);
+      this.#skip -= n;
+      bytes = bytes.subarray(n);
+      if (bytes.length === 0) return;
+    }
     try {
-      this.#engine.receive(r.value, this.#clock.now());
+      this.#engine.receive(bytes, this.#clock.now());
     } catch (e) {
       this.#finish({ reason: "engine-error", detail: String(e) });
     }

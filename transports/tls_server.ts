@@ -25,7 +25,11 @@ import { listenTcp, type TcpAdapterChoice } from "./tcp.ts";
 import { driveTlsHandshake, type TlsClosedInfo, type TlsConnection } from "./tls_connection.ts";
 import { decideRetry, type TlsRetryPolicy } from "./tls_retry_policy.ts";
 
-/** Builds the handshake engine that continues from what the gate accepted. */
+/**
+ * Builds the handshake engine that continues from what the gate accepted. The engine processes
+ * `accepted.remainder` itself (the bytes after the accepted ClientHello), as `Tls13ServerEngine`
+ * does; the transport feeds it only what follows.
+ */
 export type TlsEngineFactory = (accepted: AcceptedOutcome, now: number) => HandshakeEngine;
 
 /** A connection finished its handshake. */
