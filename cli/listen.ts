@@ -12,6 +12,10 @@ import { TransportCounters, type TransportEvent } from "../transports/counters.t
 import { listenUdp, type UdpAdapterChoice } from "../transports/udp.ts";
 import { listenTcp, type TcpAdapterChoice } from "../transports/tcp.ts";
 import type { UdpListener } from "../transports/datagram_gate.ts";
+import { bunUdpAvailable } from "../transports/udp_bun.ts";
+import { denoUdpAvailable } from "../transports/udp_deno.ts";
+import { bunTcpAvailable } from "../transports/tcp_bun.ts";
+import { denoTcpAvailable } from "../transports/tcp_deno.ts";
 import type { TcpListener } from "../transports/stream_gate.ts";
 import { type Args, flag, type FlagSpec, has, UsageError } from "./args.ts";
 import { parseHostPortFlag } from "./host_port.ts";
@@ -48,6 +52,7 @@ export async function listen(args: Args): Promise<number> {
   if (retryKeyShare !== "when-needed" && retryKeyShare !== "always") {
     throw new UsageError(`--retry-key-share ${retryKeyShare}: expected when-needed or always`, "listen");
   }
+  checkAdapter(adapter, udpAt !== undefined, tcpAt !== undefined);
   const udpBind = udpAt !== undefined ? parseHostPortFlag(udpAt, "udp") : undefined;
   const tcpBind = tcpAt !== undefined ? parseHostPortFlag(tcpAt, "tcp") : undefined;
   const keyring = keyringFromArgs(args);
@@ -142,6 +147,22 @@ export async function listen(args: Args): Promise<number> {
     process.on("SIGTERM", stop);
     if (out.closed && exitOnStdoutClose) stop();
   });
+}
+
+/** A usage error when `--adapter deno|bun` names an adapter this process cannot run. */
+function checkAdapter(adapter: string, udp: boolean, tcp: boolean): void {
+  if (adapter === "bun" && ((udp && !bunUdpAvailable()) || (tcp && !bunTcpAvailable()))) {
+    throw new UsageError("--adapter bun: not running under Bun (use auto or node)", "listen");
+  }
+  if (adapter === "deno" && tcp && !denoTcpAvailable()) {
+    throw new UsageError("--adapter deno: not running under Deno (use auto or node)", "listen");
+  }
+  if (adapter === "deno" && udp && !denoUdpAvailable()) {
+    throw new UsageError(
+      "--adapter deno: Deno UDP sockets need `deno run --unstable-net` (or use auto or node)",
+      "listen",
+    );
+  }
 }
 
 /** Thrown when a socket cannot be bound (exit code 1), naming the transport, address and reason. */
