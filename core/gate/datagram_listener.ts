@@ -51,8 +51,8 @@ import { encodeDtlsHelloRetryRequestDatagram } from "../messages/hello_retry_req
 import { encodeDtlsAlert } from "../messages/alert.ts";
 import { DecodeError } from "../wire/decode_error.ts";
 import { Reader } from "../wire/reader.ts";
-import { DTLS_RECORD_HEADER_LENGTH, isDtlsUnifiedHeader } from "../wire/record.ts";
-import { DTLS_HANDSHAKE_HEADER_LENGTH, writeDtlsHandshakeHeader } from "../wire/handshake_header.ts";
+import { DTLS_RECORD_HEADER_LENGTH, isDtlsUnifiedHeader, peekDtlsRecordHeader } from "../wire/record.ts";
+import { DTLS_HANDSHAKE_HEADER_LENGTH, encodeDtlsHandshake, peekDtlsHandshakeHeader } from "../wire/handshake_header.ts";
 import { AlertDescription, type AlertName, ContentType, HandshakeType } from "../constants/protocol.ts";
 import { ProtocolVersion } from "../constants/versions.ts";
 import { formatPeer, type PeerAddress } from "../peer.ts";
@@ -203,42 +203,38 @@ export class DatagramListener {
     c.datagrams++;
     c.bytesIn += datagram.length;
     const n = datagram.length;
-    if (n < DTLS_RECORD_HEADER_LENGTH) return this.#drop("too-short", `${n} bytes`);
-    const b = datagram;
-    if (b[0] !== ContentType.handshake) {
-      if (isDtlsUnifiedHeader(b[0])) return this.#drop("encrypted-record", "DTLS 1.3 unified header");
-      return this.#drop("not-handshake", `content type ${b[0]}`);
+    // DTLSv1_listen's checks, in its order (module comment); the framing layer only reads fields.
+    const rec = peekDtlsRecordHeader(datagram);
+    if (!rec) return this.#drop("too-short", `${n} bytes`);
+    if (rec.contentType !== ContentType.handshake) {
+      if (isDtlsUnifiedHeader(rec.contentType)) return this.#drop("encrypted-record", "DTLS 1.3 unified header");
+      return this.#drop("not-handshake", `content type ${rec.contentType}`);
     }
-    if (b[1] !== 0xfe) return this.#drop("bad-record-version", `record version ${b[1]}.${b[2]}`);
-    const recLen = (b[11] << 8) | b[12];
-    const recEnd = DTLS_RECORD_HEADER_LENGTH + recLen;
-    if (recEnd > n) return this.#drop("bad-record-length", `record length ${recLen} past the datagram`);
-    if (b[3] !== 0 || b[4] !== 0) return this.#drop("bad-epoch", `epoch ${(b[3] << 8) | b[4]}`);
-    const seq = ((b[5] << 8) | b[6]) * 0x1_0000_0000 + (((b[7] << 24) >>> 0) + ((b[8] << 16) | (b[9] << 8) | b[10]));
-    const h = DTLS_RECORD_HEADER_LENGTH;
-    if (recLen < DTLS_HANDSHAKE_HEADER_LENGTH) return this.#drop("bad-handshake-fragment", "record shorter than a handshake header");
-    if (b[h] !== HandshakeType.client_hello) return this.#drop("not-client-hello", `handshake type ${b[h]}`);
-    const length = (b[h + 1] << 16) | (b[h + 2] << 8) | b[h + 3];
-    const messageSeq = (b[h + 4] << 8) | b[h + 5];
+    if (rec.version >>> 8 !== 0xfe) return this.#drop("bad-record-version", `record version ${rec.version >>> 8}.${rec.version & 0xff}`);
+    const recEnd = DTLS_RECORD_HEADER_LENGTH + rec.length;
+    if (recEnd > n) return this.#drop("bad-record-length", `record length ${rec.length} past the datagram`);
+    if (rec.epoch !== 0) return this.#drop("bad-epoch", `epoch ${rec.epoch}`);
+    const hs = rec.length < DTLS_HANDSHAKE_HEADER_LENGTH ? undefined : peekDtlsHandshakeHeader(datagram, DTLS_RECORD_HEADER_LENGTH);
+    if (!hs) return this.#drop("bad-handshake-fragment", "record shorter than a handshake header");
+    if (hs.msgType !== HandshakeType.client_hello) return this.#drop("not-client-hello", `handshake type ${hs.msgType}`);
+    const { length, messageSeq, fragmentOffset: fragOff, fragmentLength: fragLen } = hs;
     if (messageSeq > 1) return this.#drop("bad-message-seq", `message_seq ${messageSeq}`);
-    const fragOff = (b[h + 6] << 16) | (b[h + 7] << 8) | b[h + 8];
-    const fragLen = (b[h + 9] << 16) | (b[h + 10] << 8) | b[h + 11];
     if (fragOff + fragLen > length) return this.#drop("bad-fragment", `fragment ${fragOff}+${fragLen} > length ${length}`);
-    if (DTLS_HANDSHAKE_HEADER_LENGTH + fragLen !== recLen) {
+    if (DTLS_HANDSHAKE_HEADER_LENGTH + fragLen !== rec.length) {
       return this.#drop("bad-handshake-fragment", "record must hold exactly one handshake fragment");
     }
     if (length > this.#maxMessage) return this.#drop("message-too-large", `ClientHello of ${length} bytes`);
-    const bodyStart = h + DTLS_HANDSHAKE_HEADER_LENGTH;
+    const body = datagram.subarray(DTLS_RECORD_HEADER_LENGTH + DTLS_HANDSHAKE_HEADER_LENGTH, recEnd);
     if (fragOff === 0 && fragLen === length) {
       return this.#whole(peer, now, {
-        body: b.subarray(bodyStart, recEnd),
+        body,
         messageSeq,
-        recordSequence: seq,
+        recordSequence: rec.sequence,
         bytesIn: n,
-        remainder: recEnd === n ? EMPTY : b.subarray(recEnd),
+        remainder: recEnd === n ? EMPTY : datagram.subarray(recEnd),
       });
     }
-    return this.#fragment(datagram, peer, now, seq, messageSeq, length, fragOff, b.subarray(bodyStart, recEnd), recEnd);
+    return this.#fragment(datagram, peer, now, rec.sequence, messageSeq, length, fragOff, body, recEnd);
   }
 
   /** A fragment: answer statelessly when possible, else reassemble within the budget. */
@@ -311,20 +307,16 @@ export class DatagramListener {
     messageSeq: number,
     length: number,
   ): { fragOff: number; body: Uint8Array; seq: number; end: number } | undefined {
-    if (d[at] !== ContentType.handshake || d[at + 1] !== 0xfe || d[at + 3] !== 0 || d[at + 4] !== 0) return undefined;
-    const recLen = (d[at + 11] << 8) | d[at + 12];
-    const end = at + DTLS_RECORD_HEADER_LENGTH + recLen;
-    if (end > d.length || recLen < DTLS_HANDSHAKE_HEADER_LENGTH) return undefined;
+    const rec = peekDtlsRecordHeader(d, at);
+    if (!rec || rec.contentType !== ContentType.handshake || rec.version >>> 8 !== 0xfe || rec.epoch !== 0) return undefined;
     const h = at + DTLS_RECORD_HEADER_LENGTH;
-    const len = (d[h + 1] << 16) | (d[h + 2] << 8) | d[h + 3];
-    const mseq = (d[h + 4] << 8) | d[h + 5];
-    const fragOff = (d[h + 6] << 16) | (d[h + 7] << 8) | d[h + 8];
-    const fragLen = (d[h + 9] << 16) | (d[h + 10] << 8) | d[h + 11];
-    if (d[h] !== HandshakeType.client_hello || len !== length || mseq !== messageSeq) return undefined;
-    if (fragOff + fragLen > len || DTLS_HANDSHAKE_HEADER_LENGTH + fragLen !== recLen) return undefined;
-    const seq = ((d[at + 5] << 8) | d[at + 6]) * 0x1_0000_0000 +
-      (((d[at + 7] << 24) >>> 0) + ((d[at + 8] << 16) | (d[at + 9] << 8) | d[at + 10]));
-    return { fragOff, body: d.subarray(h + DTLS_HANDSHAKE_HEADER_LENGTH, end), seq, end };
+    const end = h + rec.length;
+    if (end > d.length || rec.length < DTLS_HANDSHAKE_HEADER_LENGTH) return undefined;
+    const hs = peekDtlsHandshakeHeader(d, h)!;
+    if (hs.msgType !== HandshakeType.client_hello || hs.length !== length || hs.messageSeq !== messageSeq) return undefined;
+    const { fragmentOffset: fragOff, fragmentLength: fragLen } = hs;
+    if (fragOff + fragLen > length || DTLS_HANDSHAKE_HEADER_LENGTH + fragLen !== rec.length) return undefined;
+    return { fragOff, body: d.subarray(h + DTLS_HANDSHAKE_HEADER_LENGTH, end), seq: rec.sequence, end };
   }
 
   /**
@@ -372,7 +364,7 @@ export class DatagramListener {
     // (the accepted result must not alias the caller's datagram), so it is decoded only once.
     const b = m.body;
     const owned = b.length > 35 && 36 + b[34] <= b.length && b[35 + b[34]] !== 0
-      ? dtlsMessage(b, m.messageSeq)
+      ? encodeDtlsHandshake(HandshakeType.client_hello, m.messageSeq, b)
       : undefined;
     try {
       ch = parseClientHello(owned ? owned.subarray(DTLS_HANDSHAKE_HEADER_LENGTH) : b, { dtls: true });
@@ -488,13 +480,5 @@ const EMPTY = new Uint8Array(0);
 
 function copyOf(bytes: Uint8Array): Uint8Array {
   return bytes.length === 0 ? EMPTY : bytes.slice();
-}
-
-/** The whole ClientHello with an unfragmented 12-byte DTLS header (its DTLS 1.0/1.2 transcript form). */
-function dtlsMessage(body: Uint8Array, messageSeq: number): Uint8Array {
-  const out = new Uint8Array(DTLS_HANDSHAKE_HEADER_LENGTH + body.length);
-  writeDtlsHandshakeHeader(out, 0, HandshakeType.client_hello, body.length, messageSeq, 0, body.length);
-  out.set(body, DTLS_HANDSHAKE_HEADER_LENGTH);
-  return out;
 }
 

@@ -27,6 +27,36 @@ export interface DtlsHandshakeFragment {
   body: Uint8Array;
 }
 
+/** The fields of a 12-byte DTLS handshake header (RFC 6347 §4.2.2). */
+export interface DtlsHandshakeHeader {
+  /** HandshakeType. */
+  msgType: number;
+  /** Length of the whole message body. */
+  length: number;
+  /** message_seq. */
+  messageSeq: number;
+  /** fragment_offset. */
+  fragmentOffset: number;
+  /** fragment_length. */
+  fragmentLength: number;
+}
+
+/**
+ * The DTLS handshake header at `offset`, or `undefined` when fewer than 12 bytes remain. Never
+ * throws and checks nothing: the caller decides in which order the fields are judged.
+ */
+export function peekDtlsHandshakeHeader(bytes: Uint8Array, offset = 0): DtlsHandshakeHeader | undefined {
+  if (bytes.length - offset < DTLS_HANDSHAKE_HEADER_LENGTH) return undefined;
+  const b = bytes, p = offset;
+  return {
+    msgType: b[p],
+    length: (b[p + 1] << 16) | (b[p + 2] << 8) | b[p + 3],
+    messageSeq: (b[p + 4] << 8) | b[p + 5],
+    fragmentOffset: (b[p + 6] << 16) | (b[p + 7] << 8) | b[p + 8],
+    fragmentLength: (b[p + 9] << 16) | (b[p + 10] << 8) | b[p + 11],
+  };
+}
+
 /**
  * Reads one DTLS handshake fragment at `offset` of `bytes` (a record's fragment). Throws
  * `truncated` when the header or the fragment runs past the input, and `illegal-value` when
@@ -37,10 +67,8 @@ export function readDtlsHandshakeFragment(bytes: Uint8Array, offset = 0): DtlsHa
   if (n < DTLS_HANDSHAKE_HEADER_LENGTH) {
     throw new DecodeError("truncated", "dtls_handshake.header", offset, `need 12 bytes, have ${n}`);
   }
-  const b = bytes, p = offset;
-  const length = (b[p + 1] << 16) | (b[p + 2] << 8) | b[p + 3];
-  const fragmentOffset = (b[p + 6] << 16) | (b[p + 7] << 8) | b[p + 8];
-  const fragmentLength = (b[p + 9] << 16) | (b[p + 10] << 8) | b[p + 11];
+  const p = offset;
+  const { msgType, length, messageSeq, fragmentOffset, fragmentLength } = peekDtlsHandshakeHeader(bytes, offset)!;
   if (fragmentOffset + fragmentLength > length) {
     throw new DecodeError(
       "illegal-value",
@@ -52,14 +80,7 @@ export function readDtlsHandshakeFragment(bytes: Uint8Array, offset = 0): DtlsHa
   if (n - DTLS_HANDSHAKE_HEADER_LENGTH < fragmentLength) {
     throw new DecodeError("truncated", "dtls_handshake.fragment", p + 12, `fragment_length ${fragmentLength}`);
   }
-  return {
-    msgType: b[p],
-    length,
-    messageSeq: (b[p + 4] << 8) | b[p + 5],
-    fragmentOffset,
-    fragmentLength,
-    body: b.subarray(p + 12, p + 12 + fragmentLength),
-  };
+  return { msgType, length, messageSeq, fragmentOffset, fragmentLength, body: bytes.subarray(p + 12, p + 12 + fragmentLength) };
 }
 
 /** Writes a 12-byte DTLS handshake header into `out` at `at`. */

@@ -9,6 +9,11 @@
  */
 import { DecodeError } from "./decode_error.ts";
 
+/** The big-endian 48-bit unsigned integer at `offset` (exact as a JS number); the caller checks bounds. */
+export function u48At(b: Uint8Array, p: number): number {
+  return (((b[p] << 8) | b[p + 1]) * 0x1_0000_0000) + (((b[p + 2] << 24) >>> 0) + ((b[p + 3] << 16) | (b[p + 4] << 8) | b[p + 5]));
+}
+
 /** Sequential reader over a byte range `[start, end)` of a buffer. */
 export class Reader {
   /** The underlying buffer (shared, never copied). */
@@ -70,10 +75,9 @@ export class Reader {
   /** Reads a big-endian 48-bit unsigned integer (exact as a JS number). */
   u48(field: string): number {
     if (this.end - this.pos < 6) this.need(6, field);
-    const b = this.bytes, p = this.pos;
+    const p = this.pos;
     this.pos = p + 6;
-    return (((b[p] << 8) | b[p + 1]) * 0x1_0000_0000) +
-      (((b[p + 2] << 24) >>> 0) + ((b[p + 3] << 16) | (b[p + 4] << 8) | b[p + 5]));
+    return u48At(this.bytes, p);
   }
 
   /** Returns a zero-copy view of the next `n` bytes. */

@@ -6,6 +6,7 @@
  * @module
  */
 import { DecodeError } from "./decode_error.ts";
+import { u48At } from "./reader.ts";
 
 /** Size of a TLS record header: type(1) version(2) length(2). */
 export const TLS_RECORD_HEADER_LENGTH = 5;
@@ -74,28 +75,55 @@ export function isDtlsUnifiedHeader(firstByte: number): boolean {
   return (firstByte & 0xe0) === 0x20;
 }
 
+/** The fields of a 13-byte DTLSPlaintext header. */
+export interface DtlsRecordHeader {
+  /** Content type. */
+  contentType: number;
+  /** Record version. */
+  version: number;
+  /** Epoch. */
+  epoch: number;
+  /** 48-bit record sequence number. */
+  sequence: number;
+  /** Declared fragment length (not checked against the datagram). */
+  length: number;
+}
+
+/**
+ * The DTLSPlaintext header at `offset`, or `undefined` when fewer than 13 bytes remain. Never
+ * throws: a listener checks the fields in its own order (DTLSv1_listen's) and then the length.
+ */
+export function peekDtlsRecordHeader(datagram: Uint8Array, offset = 0): DtlsRecordHeader | undefined {
+  if (datagram.length - offset < DTLS_RECORD_HEADER_LENGTH) return undefined;
+  const b = datagram, p = offset;
+  return {
+    contentType: b[p],
+    version: (b[p + 1] << 8) | b[p + 2],
+    epoch: (b[p + 3] << 8) | b[p + 4],
+    sequence: u48At(b, p + 5),
+    length: (b[p + 11] << 8) | b[p + 12],
+  };
+}
+
 /**
  * Parses the DTLSPlaintext record at `offset`. Throws {@link DecodeError} `truncated` when the
  * header or the declared fragment runs past the datagram.
  */
 export function readDtlsRecord(datagram: Uint8Array, offset = 0): DtlsRecord {
-  const n = datagram.length - offset;
-  if (n < DTLS_RECORD_HEADER_LENGTH) {
-    throw new DecodeError("truncated", "dtls_record.header", offset, `need 13 bytes, have ${n}`);
+  const h = peekDtlsRecordHeader(datagram, offset);
+  if (!h) {
+    throw new DecodeError("truncated", "dtls_record.header", offset, `need 13 bytes, have ${datagram.length - offset}`);
   }
-  const b = datagram, p = offset;
-  const length = (b[p + 11] << 8) | b[p + 12];
-  if (n - DTLS_RECORD_HEADER_LENGTH < length) {
-    throw new DecodeError("truncated", "dtls_record.fragment", p + 13, `length ${length} past the datagram`);
+  if (datagram.length - offset - DTLS_RECORD_HEADER_LENGTH < h.length) {
+    throw new DecodeError("truncated", "dtls_record.fragment", offset + 13, `length ${h.length} past the datagram`);
   }
   return {
-    contentType: b[p],
-    version: (b[p + 1] << 8) | b[p + 2],
-    epoch: (b[p + 3] << 8) | b[p + 4],
-    sequence: ((b[p + 5] << 8) | b[p + 6]) * 0x1_0000_0000 +
-      (((b[p + 7] << 24) >>> 0) + ((b[p + 8] << 16) | (b[p + 9] << 8) | b[p + 10])),
-    offset: p,
-    fragment: b.subarray(p + 13, p + 13 + length),
+    contentType: h.contentType,
+    version: h.version,
+    epoch: h.epoch,
+    sequence: h.sequence,
+    offset,
+    fragment: datagram.subarray(offset + 13, offset + 13 + h.length),
   };
 }
 
