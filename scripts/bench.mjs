@@ -16,10 +16,12 @@
 // `versions: {openssl, deno, bun, node}` (bench/machine.mjs).
 import "./bootstrap.mjs"; // first run: npm ci when node_modules is missing or stale
 import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { cpuInfo, cpuKind, headerLine, versions } from "../bench/machine.mjs";
+import { chartSvg } from "../bench/chart.mjs";
+import { updateReadme } from "../bench/chart_tables.mjs";
 
 const root = new URL("..", import.meta.url).pathname;
 const quick = process.env.BENCH_QUICK === "1";
@@ -207,9 +209,17 @@ if (sectionErrors.length) results.sectionErrors = sectionErrors;
 mkdirSync(join(root, "bench/results"), { recursive: true });
 const outFile = join(root, quick ? "bench/results/quick.json" : "bench/results/latest.json");
 writeFileSync(outFile, JSON.stringify(results, null, 2) + "\n");
+// A full run (all built-in measurements) also draws bench/results/latest.svg and rewrites this
+// CPU kind's results block in bench/README.md (bench/chart_tables.mjs); partial runs do not.
+const full = !quick && !sectionsOnly && !sectionFilter && !process.env.BENCH_UDP_RUNTIMES;
+if (full) {
+  writeFileSync(join(root, "bench/results/latest.svg"), chartSvg(results));
+  const readme = join(root, "bench/README.md");
+  writeFileSync(readme, updateReadme(readFileSync(readme, "utf8"), results));
+}
 
 console.log(`\nran on: ${headerLine(results.date, cpu, results.versions)} [${cpuKind(cpu)}]`);
 printBuiltin();
 for (const m of markdown) console.log(`\n${m}`);
-console.log(`\nresults: ${outFile.slice(root.length)}`);
+console.log(`\nresults: ${outFile.slice(root.length)}${full ? ", bench/results/latest.svg, bench/README.md (this CPU's table)" : ""}`);
 if (sectionErrors.length) process.exit(1);
