@@ -1,0 +1,157 @@
+/**
+ * Bounded DTLS handshake-message reassembly (RFC 6347 §4.2.2, RFC 9147 §5.5): fragments with
+ * 12-byte headers arrive out of order, duplicated and overlapping; whole messages come out in
+ * message_seq order. Policy-free: it knows nothing of handshake states, only of message
+ * numbers and byte budgets, so the gate and the engines can share it.
+ *
+ * Bounds: a message longer than `maxMessageBytes` is refused, at most `maxPendingMessages`
+ * future messages are held, and they hold at most `maxBufferedBytes` bytes together.
+ *
+ * @module
+ */
+import { DTLS_HANDSHAKE_HEADER_LENGTH, type DtlsHandshakeFragment, writeDtlsHandshakeHeader } from "../wire/handshake_header.ts";
+
+/** Limits of a {@link HandshakeReassembler}. */
+export interface HandshakeReassemblerOptions {
+  /** message_seq of the first message expected. */
+  readonly firstMessageSeq: number;
+  /** Largest handshake message body accepted (default 65 536). */
+  readonly maxMessageBytes?: number;
+  /** Most messages buffered ahead of the next expected one, including it (default 8). */
+  readonly maxPendingMessages?: number;
+  /** Most body bytes buffered over all pending messages (default 131 072). */
+  readonly maxBufferedBytes?: number;
+}
+
+/** A complete handshake message. */
+export interface ReassembledMessage {
+  /** HandshakeType. */
+  readonly msgType: number;
+  /** message_seq. */
+  readonly messageSeq: number;
+  /** The whole body. */
+  readonly body: Uint8Array;
+  /** The message as the DTLS 1.2 transcript hashes it: one 12-byte header, offset 0, fragment_length = length. */
+  readonly transcriptBytes: Uint8Array;
+}
+
+/** What {@link HandshakeReassembler.add} did with a fragment. */
+export type FragmentVerdict =
+  /** Held (it may have completed the next message: call {@link HandshakeReassembler.next}). */
+  | "accepted"
+  /** A fragment of a message already delivered: a retransmission by the peer. */
+  | "old"
+  /** Bytes already held (an exact or covered duplicate). */
+  | "duplicate"
+  /** Too far ahead, too large, or over the byte budget: dropped, the peer will retransmit. */
+  | "over-budget"
+  /** Same message_seq with a different type or length than earlier fragments, or data that contradicts held bytes. */
+  | "inconsistent";
+
+interface Pending {
+  msgType: number;
+  body: Uint8Array;
+  /** Sorted, disjoint, non-adjacent [start, end) ranges received. */
+  ranges: [number, number][];
+}
+
+function covered(ranges: [number, number][], start: number, end: number): boolean {
+  for (const [s, e] of ranges) if (s <= start && end <= e) return true;
+  return false;
+}
+
+function addRange(ranges: [number, number][], start: number, end: number): [number, number][] {
+  const out: [number, number][] = [];
+  let s = start, e = end, placed = false;
+  for (const r of ranges) {
+    if (r[1] < s) out.push(r);
+    else if (r[0] > e) {
+      if (!placed) {
+        out.push([s, e]);
+        placed = true;
+      }
+      out.push(r);
+    } else {
+      s = Math.min(s, r[0]);
+      e = Math.max(e, r[1]);
+    }
+  }
+  if (!placed) out.push([s, e]);
+  return out;
+}
+
+/** Reassembles one direction's handshake messages. */
+export class HandshakeReassembler {
+  readonly #maxMessage: number;
+  readonly #maxPending: number;
+  readonly #maxBytes: number;
+  #nextSeq: number;
+  #pending = new Map<number, Pending>();
+  #buffered = 0;
+
+  /** Throws `RangeError` on invalid limits. */
+  constructor(options: HandshakeReassemblerOptions) {
+    this.#nextSeq = options.firstMessageSeq;
+    this.#maxMessage = options.maxMessageBytes ?? 65_536;
+    this.#maxPending = options.maxPendingMessages ?? 8;
+    this.#maxBytes = options.maxBufferedBytes ?? 131_072;
+    if (!(this.#maxMessage >= 1 && this.#maxPending >= 1 && this.#maxBytes >= 1)) {
+      throw new RangeError("hellogate: reassembler limits must be >= 1");
+    }
+  }
+
+  /** message_seq of the next message {@link next} will return. */
+  get nextMessageSeq(): number {
+    return this.#nextSeq;
+  }
+
+  /** Body bytes currently held. */
+  get bufferedBytes(): number {
+    return this.#buffered;
+  }
+
+  /** Offers one fragment (its body is copied when held). */
+  add(fragment: DtlsHandshakeFragment): FragmentVerdict {
+    const seq = fragment.messageSeq;
+    if (seq < this.#nextSeq) return "old";
+    if (seq >= this.#nextSeq + this.#maxPending || fragment.length > this.#maxMessage) return "over-budget";
+    let p = this.#pending.get(seq);
+    if (p) {
+      if (p.msgType !== fragment.msgType || p.body.length !== fragment.length) return "inconsistent";
+    } else {
+      if (this.#buffered + fragment.length > this.#maxBytes) return "over-budget";
+      p = { msgType: fragment.msgType, body: new Uint8Array(fragment.length), ranges: [] };
+      this.#pending.set(seq, p);
+      this.#buffered += fragment.length;
+    }
+    const start = fragment.fragmentOffset, end = start + fragment.fragmentLength;
+    if (fragment.length === 0) {
+      p.ranges = [[0, 0]];
+      return "accepted";
+    }
+    if (end === start) return "duplicate";
+    if (covered(p.ranges, start, end)) {
+      // Overlapping data must agree with what we hold.
+      for (let i = start; i < end; i++) if (p.body[i] !== fragment.body[i - start]) return "inconsistent";
+      return "duplicate";
+    }
+    p.body.set(fragment.body, start);
+    p.ranges = addRange(p.ranges, start, end);
+    return "accepted";
+  }
+
+  /** The next complete message in order, or `undefined` while it is incomplete. */
+  next(): ReassembledMessage | undefined {
+    const p = this.#pending.get(this.#nextSeq);
+    if (!p) return undefined;
+    const n = p.body.length;
+    if (!(p.ranges.length === 1 && p.ranges[0][0] === 0 && p.ranges[0][1] === n)) return undefined;
+    const seq = this.#nextSeq++;
+    this.#pending.delete(seq);
+    this.#buffered -= n;
+    const transcriptBytes = new Uint8Array(DTLS_HANDSHAKE_HEADER_LENGTH + n);
+    writeDtlsHandshakeHeader(transcriptBytes, 0, p.msgType, n, seq, 0, n);
+    transcriptBytes.set(p.body, DTLS_HANDSHAKE_HEADER_LENGTH);
+    return { msgType: p.msgType, messageSeq: seq, body: transcriptBytes.subarray(DTLS_HANDSHAKE_HEADER_LENGTH), transcriptBytes };
+  }
+}
