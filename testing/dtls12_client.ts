@@ -20,7 +20,7 @@ import { HandshakeReassembler } from "../core/record/dtls12_reassembler.ts";
 import { Dtls12RecordCipher } from "../core/record/dtls12_protection.ts";
 import { dtls12Suite, type Dtls12Suite } from "../core/handshake/dtls12/suites.ts";
 import { exportKeyingMaterial, finishedVerifyData, keyBlock, masterSecret } from "../core/handshake/dtls12/prf.ts";
-import { certificateSpki } from "../core/handshake/dtls12/certificate.ts";
+import { parseCertificate } from "../core/pki/x509.ts";
 import { encodeCertificate, serverKeyExchangeSignedData } from "../core/handshake/dtls12/server_messages.ts";
 import { changeCipherSpecRecord, type FlightRecord, fragmentMessage, packDatagrams } from "../core/handshake/dtls12/flight.ts";
 
@@ -200,7 +200,7 @@ export class Dtls12TestClient {
       case 11: {
         const [s, e] = r.vector(3, "certificate_list");
         const leaf = new Reader(body, s, e).vectorBytes(3, "cert");
-        this.#serverSpki = certificateSpki(leaf);
+        this.#serverSpki = parseCertificate(leaf).spki;
         return [];
       }
       case 12: {

@@ -49,7 +49,8 @@ import {
   serverKeyExchangeSignedData,
 } from "./server_messages.ts";
 import { decodeCertificate, decodeCertificateVerify, decodeClientKeyExchange, decodeFinished } from "./client_messages.ts";
-import { certificateSpki, formatFingerprint } from "./certificate.ts";
+import { formatFingerprint } from "./fingerprint.ts";
+import { parseCertificate } from "../../pki/x509.ts";
 import { encodeServerUseSrtp, selectSrtpProfile, SrtpProfile } from "./srtp.ts";
 import { changeCipherSpecRecord, type FlightRecord, fragmentMessage, maxRecordPlaintext, packDatagrams } from "./flight.ts";
 import { RetransmitTimer } from "./retransmit_timer.ts";
@@ -632,7 +633,7 @@ export class Dtls12Server implements HandshakeEngine<Dtls12CloseReason> {
       return;
     }
     try {
-      this.#peerSpki = certificateSpki(chain[0]);
+      this.#peerSpki = parseCertificate(chain[0]).spki;
     } catch (e) {
       throw new Abort("bad-certificate", `client certificate does not parse: ${(e as Error).message}`);
     }
