@@ -55,7 +55,13 @@ export { listenUdpNode, type UdpListenOptions } from "./udp_node.ts";
 export { denoUdpAvailable, listenUdpDeno } from "./udp_deno.ts";
 export { bunUdpAvailable, listenUdpBun } from "./udp_bun.ts";
 export { autoUdpAdapter, listenUdp, type ListenUdpOptions, type UdpAdapterChoice } from "./udp.ts";
-export { createNativeProvider, type NativeCryptoFallback, type NativeCryptoProvider, nativeProvider } from "./native_crypto.ts";
+export {
+  createNativeProvider,
+  defaultCryptoProvider,
+  type NativeCryptoFallback,
+  type NativeCryptoProvider,
+  nativeProvider,
+} from "./native_crypto.ts";
 export type {
   Aead,
   AeadName,

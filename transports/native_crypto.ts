@@ -38,7 +38,8 @@ import {
 } from "node:crypto";
 import { NamedGroup } from "../core/constants/groups.ts";
 import { parsePkcs8, parseSpki } from "../core/crypto/der.ts";
-import { createPortableProvider } from "../core/crypto/portable.ts";
+import { composeProvider, PROVIDER_PICKS } from "../core/crypto/composite.ts";
+import { createPortableProvider, portableProvider } from "../core/crypto/portable.ts";
 import {
   type Aead,
   type AeadName,
@@ -353,3 +354,18 @@ export function createNativeProvider(): NativeCryptoProvider {
 
 /** The default native provider (built once; probes the runtime's `node:crypto` on first import). */
 export const nativeProvider: NativeCryptoProvider = createNativeProvider();
+
+/**
+ * The provider the transports use when none is given: on each runtime, the faster of the
+ * portable and native implementations per operation class, from the figures in bench/README.md
+ * (`PROVIDER_PICKS` in core/crypto/composite.ts). Under Bun and Node that is the native provider
+ * for everything; under Deno, hashes and HMAC/HKDF run on noble, the rest natively.
+ */
+export function defaultCryptoProvider(runtime: "deno" | "bun" | "node" = currentRuntime()): CryptoProvider {
+  return composeProvider(PROVIDER_PICKS[runtime], { portable: portableProvider, native: nativeProvider });
+}
+
+function currentRuntime(): "deno" | "bun" | "node" {
+  const g = globalThis as { Bun?: unknown; Deno?: unknown };
+  return g.Bun !== undefined ? "bun" : g.Deno !== undefined ? "deno" : "node";
+}
