@@ -12,11 +12,16 @@
 // requests in flight per socket (default 2: 128 in flight fits the default 208 KiB receive buffer;
 // more only adds kernel drops), split over BENCH_UDP_GENERATORS processes (default 2: one Node
 // process cannot keep Bun's raw echo busy; a third added nothing on a 2-vCPU machine).
+// (4) In the same rounds, OpenSSL's DTLSv1_listen() behind a real UDP socket
+// (bench/openssl/udp_listen_server.c: recvfrom / DTLSv1_listen on a memory BIO / sendto, the
+// pre-keyed HMAC-SHA256 cookie over the peer), the server users would run instead, driven by the
+// same load: udp[].opensslUdpPerSec and udp[].opensslRatio = hvrPerSec / opensslUdpPerSec.
+// BENCH_UDP_OPENSSL=0 leaves it out.
 // Loopback only (127.0.0.1). Prints one JSON line per runtime on stdout; progress on stderr.
 //
 // Run: node bench/udp_bench.mjs   (scripts/bench.mjs calls it as part of `npm run bench`)
-import { spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { execFileSync, spawn } from "node:child_process";
+import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 
@@ -36,6 +41,7 @@ const fixture = "tests/fixtures/dtls12-openssl.hex";
 const echoBytes = Number(env.BENCH_UDP_ECHO_BYTES ?? 60);
 
 const deno = join(root, "node_modules/.bin/deno"), bun = join(root, "node_modules/.bin/bun");
+const withOpenssl = env.BENCH_UDP_OPENSSL !== "0";
 // Candidate adapters per runtime: [adapter arg, command prefix].
 const runtimes = {
   deno: [
@@ -81,17 +87,35 @@ function cpuSeconds(pid) {
   }
 }
 
-/** Starts a bench server; resolves once it printed its ready line. */
+/** Starts a bench server script under a runtime; resolves once it printed its ready line. */
 function startServer(script, adapter, cmd, extra = []) {
+  return startProcess(`${script} (${adapter})`, [cmd[0], ...cmd.slice(1), join(root, script), adapter, ...extra]);
+}
+
+/** Builds bench/openssl/udp_listen_server.c against the system libssl; returns the binary's path. */
+function buildOpensslServer() {
+  const dir = join(root, "bench/openssl/build");
+  mkdirSync(dir, { recursive: true });
+  const out = join(dir, "udp_listen_server");
+  try {
+    execFileSync("cc", ["-O2", "-o", out, join(root, "bench/openssl/udp_listen_server.c"), "-lssl", "-lcrypto"], { stdio: ["ignore", "ignore", "pipe"] });
+  } catch (e) {
+    throw new Error(`could not build bench/openssl/udp_listen_server.c (apt-get install gcc libssl-dev): ${String(e.stderr ?? e).split("\n")[0]}`);
+  }
+  return out;
+}
+
+/** Starts any bench server process (argv); resolves once it printed its ready line. */
+function startProcess(label, argv) {
   return new Promise((resolve, reject) => {
-    const child = track(spawn(cmd[0], [...cmd.slice(1), join(root, script), adapter, ...extra], { cwd: root, stdio: ["pipe", "pipe", "pipe"] }));
+    const child = track(spawn(argv[0], argv.slice(1), { cwd: root, stdio: ["pipe", "pipe", "pipe"] }));
     const server = { child, ready: undefined, stopped: undefined, stoppedPromise: undefined, stderr: "" };
     let stderr = "";
     child.stderr.on("data", (d) => (stderr += d, server.stderr = stderr.slice(-4000)));
     const lines = createInterface({ input: child.stdout });
     let onStopped;
     server.stoppedPromise = new Promise((r) => (onStopped = r));
-    const timer = setTimeout(() => reject(new Error(`${script} (${adapter}) did not start:\n${stderr}`)), 15_000);
+    const timer = setTimeout(() => reject(new Error(`${label} did not start:\n${stderr}`)), 15_000);
     lines.on("line", (line) => {
       if (!line.startsWith("{")) return;
       const msg = JSON.parse(line);
@@ -107,7 +131,7 @@ function startServer(script, adapter, cmd, extra = []) {
     child.on("exit", (code) => {
       clearTimeout(timer);
       onStopped(server.stopped);
-      if (!server.ready) reject(new Error(`${script} (${adapter}) exited (${code}) before ready:\n${stderr}`));
+      if (!server.ready) reject(new Error(`${label} exited (${code}) before ready:\n${stderr}`));
     });
   });
 }
@@ -196,34 +220,56 @@ async function benchRuntime(rt) {
   // (2) both servers up for the whole interleaved series; the echo gets the same warm-up as the
   // HVR server had in its probe (JIT, socket buffers), so round 1 is not a cold start.
   const server = best.server;
-  let echo;
+  let echo, ossl;
   try {
     echo = await startServer("bench/udp_echo.ts", best.adapter, best.cmd, [String(echoBytes)]);
     await measure(echo, "echo", probeSeconds);
+    if (opensslServer) {
+      ossl = await startProcess("bench/openssl/udp_listen_server", [opensslServer]);
+      await measure(ossl, "hvr", probeSeconds);
+    }
   } catch (e) {
-    await stopServer(server);
+    await Promise.all([server, echo, ossl].filter(Boolean).map(stopServer));
     throw e;
   }
-  const hvrRuns = [], echoRuns = [];
+  const hvrRuns = [], echoRuns = [], opensslRuns = [];
+  const kinds = ossl ? ["hvr", "echo", "openssl"] : ["hvr", "echo"];
   try {
     for (let r = 0; r < rounds; r++) {
-      // Alternate which goes first so drift between the two halves of a round cancels out.
-      const order = r % 2 === 0 ? ["hvr", "echo"] : ["echo", "hvr"];
+      // Rotate which goes first so drift within a round cancels out over the rounds.
+      const order = kinds.map((_, i) => kinds[(i + r) % kinds.length]);
       for (const kind of order) {
-        const m = await measure(kind === "hvr" ? server : echo, kind, seconds);
-        (kind === "hvr" ? hvrRuns : echoRuns).push(m);
-        log(`${rt} ${best.name} round ${r + 1}/${rounds} ${kind}: ${m.perSec}/s (sent ${m.sent}, received ${m.received}, refills ${m.refills}, server cpu ${m.serverCpu}, load cpu ${m.loadCpu}, ${m.perServerCpuSec}/server-cpu-s)`);
+        const target = kind === "hvr" ? server : kind === "echo" ? echo : ossl;
+        const m = await measure(target, kind === "echo" ? "echo" : "hvr", seconds);
+        (kind === "hvr" ? hvrRuns : kind === "echo" ? echoRuns : opensslRuns).push(m);
+        log(`${rt} ${kind === "openssl" ? "openssl" : best.name} round ${r + 1}/${rounds} ${kind}: ${m.perSec}/s (sent ${m.sent}, received ${m.received}, refills ${m.refills}, server cpu ${m.serverCpu}, load cpu ${m.loadCpu}, ${m.perServerCpuSec}/server-cpu-s)`);
       }
     }
   } finally {
-    const [s1, s2] = await Promise.all([stopServer(server), stopServer(echo)]);
-    log(`${rt}: server counters ${JSON.stringify(s1)}; echo ${JSON.stringify(s2)}`);
+    const [s1, s2, s3] = await Promise.all([stopServer(server), stopServer(echo), ossl ? stopServer(ossl) : undefined]);
+    log(`${rt}: server counters ${JSON.stringify(s1)}; echo ${JSON.stringify(s2)}${ossl ? `; openssl ${JSON.stringify(s3)}` : ""}`);
   }
   const hvrPerSec = Math.round(median(hvrRuns.map((m) => m.perSec)));
   const echoPerSec = Math.round(median(echoRuns.map((m) => m.perSec)));
   // sent/received/seconds of the HVR run closest to the median
   const mid = hvrRuns.reduce((a, m) => (Math.abs(m.perSec - hvrPerSec) < Math.abs(a.perSec - hvrPerSec) ? m : a));
-  const bad = hvrRuns.reduce((n, m) => n + m.bad, 0) + echoRuns.reduce((n, m) => n + m.bad, 0);
+  const bad = [...hvrRuns, ...echoRuns, ...opensslRuns].reduce((n, m) => n + m.bad, 0);
+  const opensslUdpPerSec = opensslRuns.length ? Math.round(median(opensslRuns.map((m) => m.perSec))) : undefined;
+  const openssl = opensslRuns.length
+    ? {
+      opensslUdpPerSec,
+      opensslRatio: Number((hvrPerSec / opensslUdpPerSec).toFixed(2)),
+      opensslRuns: opensslRuns.map((m) => m.perSec),
+      // Same-round hellogate/OpenSSL ratios.
+      opensslRoundRatios: hvrRuns.map((m, i) => Number((m.perSec / opensslRuns[i].perSec).toFixed(2))),
+      opensslPerServerCpuSec: Math.round(median(opensslRuns.map((m) => m.perServerCpuSec ?? 0))),
+      opensslCpu: Number(median(opensslRuns.map((m) => m.serverCpu ?? 0)).toFixed(2)),
+      // hellogate/OpenSSL in replies per server CPU-second: the fairer figure when the load
+      // generators, not the servers, are the bottleneck (server cpu well under 1.0).
+      opensslCpuRatio: Number((median(hvrRuns.map((m) => m.perServerCpuSec ?? 0)) / median(opensslRuns.map((m) => m.perServerCpuSec ?? 1))).toFixed(2)),
+      opensslServer: "bench/openssl/udp_listen_server.c (recvfrom / DTLSv1_listen on a memory BIO / sendto, one SSL reused)",
+    }
+    : {};
   return {
     runtime: rt,
     adapter: best.name,
@@ -246,12 +292,15 @@ async function benchRuntime(rt) {
     loadCpu: Number(median(hvrRuns.map((m) => m.loadCpu)).toFixed(2)),
     probe,
     load: { sockets, window: windowSize, generators, warmup, requestBytes: mid.requestBytes, echoReplyBytes: echoBytes || null },
+    ...openssl,
   };
 }
 
 const t0 = Date.now();
 let failed = false;
+let opensslServer;
 try {
+  if (withOpenssl) opensslServer = buildOpensslServer();
   for (const rt of only) {
     const res = await benchRuntime(rt);
     console.log(JSON.stringify(res));

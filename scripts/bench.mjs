@@ -144,7 +144,10 @@ function builtin() {
       );
     }
     console.log(`OpenSSL one-shot-HMAC HVR (s_server style): ${result.opensslOneshotHvrOpsPerSec} ops/s`);
-    for (const u of udp) console.log(`UDP ${u.runtime}: ${u.hvrPerSec} HVR/s vs raw echo ${u.echoPerSec}/s (ratio ${u.ratio})`);
+    for (const u of udp) {
+      const ossl = u.opensslUdpPerSec ? `; OpenSSL DTLSv1_listen UDP server ${u.opensslUdpPerSec}/s (hellogate/OpenSSL ${u.opensslRatio})` : "";
+      console.log(`UDP ${u.runtime}: ${u.hvrPerSec} HVR/s vs raw echo ${u.echoPerSec}/s (ratio ${u.ratio})${ossl}`);
+    }
     for (const [rt, f] of Object.entries(flood)) console.log(`flood ${rt}: ${f.peers} spoofed peers, heap delta ${f.heapDeltaBytes} B, budget peak ${f.budgetPeakBytes} B`);
     for (const [rt, c] of Object.entries(cookies)) {
       console.log(`cookies ${rt}: HVR issue ${c["hvr issue (random keyring, IPv4)"]}/s, verify ${c["hvr verify ok (IPv4)"]}/s; HRR issue ${c["hrr issue (SHA-256 hash, no app data)"]}/s, verify ${c["hrr verify ok"]}/s`);
@@ -174,7 +177,7 @@ if (!sectionsOnly) {
   try {
     b = builtin();
   } catch (e) {
-    console.error(`npm run bench: ${String(e?.message ?? e).split("\n")[0]}`);
+    console.error(`npm run bench: ${String(e?.message ?? e).trim()}`);
     process.exit(1);
   }
   Object.assign(results, b.result);
