@@ -1,0 +1,142 @@
+/**
+ * `serve --udp HOST:PORT [--cert F --key F] [--mtu N] [--json]`: a DTLS 1.2 echo server.
+ * Every peer that completes the handshake gets each datagram it sends echoed back. Events, one
+ * per line (JSON with `--json`):
+ *
+ * - `{"event":"listening","udp":"HOST:PORT"}`
+ * - `{"event":"handshake","transport":"udp","peer":"ip:port","protocol":"dtls1.2","cipherSuite":NAME,
+ *    "group":NAME,"signature":NAME,"srtp":NAME?,"peerFingerprint":HEX?}`
+ * - `{"event":"closed","transport":"udp","peer":"ip:port","reason":R,"detail":D,"alert":NAME?,
+ *    "alertSender":"us"|"peer"?,"established":BOOL}`
+ * - `{"event":"stopped","counters":{...}}` on SIGINT/SIGTERM or when `signal` aborts.
+ *
+ * Without `--cert`/`--key` a self-signed ECDSA P-256 end-entity certificate is generated.
+ *
+ * @module
+ */
+import process from "node:process";
+import { readFileSync } from "node:fs";
+import { formatPeer } from "../core/peer.ts";
+import { cipherSuiteName } from "../core/constants/cipher_suites.ts";
+import { groupName } from "../core/constants/groups.ts";
+import { signatureSchemeName, type CryptoProvider } from "../core/crypto/provider.ts";
+import { srtpProfileName } from "../core/handshake/dtls12/srtp.ts";
+import type { ClientAuthMode } from "../core/handshake/dtls12/server.ts";
+import { loadServerCertificate } from "../core/pki/load.ts";
+import { generateSelfSignedCertificate } from "../core/pki/self_signed.ts";
+import { listenDtls, type DtlsEvent } from "../transports/dtls_server.ts";
+import type { UdpAdapterChoice } from "../transports/udp.ts";
+import { defaultCryptoProvider } from "../transports/native_crypto.ts";
+import { parseHostPortFlag } from "./host_port.ts";
+import { EventWriter } from "./event_writer.ts";
+
+/** Options of {@link serveUdp}. */
+export interface ServeUdpOptions {
+  /** `HOST:PORT` to bind (port 0: any). */
+  readonly udp: string;
+  /** PEM certificate chain file (leaf first). */
+  readonly cert?: string;
+  /** PEM PKCS#8 private key file. */
+  readonly key?: string;
+  /** Largest datagram we send (default 1200). */
+  readonly mtu?: number;
+  /** JSON lines instead of text. */
+  readonly json?: boolean;
+  /** Client certificates (default off). */
+  readonly clientAuth?: ClientAuthMode;
+  /** UDP adapter (default `"auto"`). */
+  readonly adapter?: UdpAdapterChoice;
+  /** Crypto provider (default: the runtime's fastest, `defaultCryptoProvider()`). */
+  readonly provider?: CryptoProvider;
+  /** Stops the server (SIGINT/SIGTERM also do). */
+  readonly signal?: AbortSignal;
+  /** Where lines go (default: stdout through a bounded queue). */
+  readonly write?: (line: string) => void;
+}
+
+function handshakeLine(e: Extract<DtlsEvent, { event: "handshake" }>, json: boolean): string {
+  const s = e.summary;
+  const fields: Record<string, unknown> = {
+    event: "handshake",
+    transport: "udp",
+    peer: formatPeer(e.peer),
+    protocol: s.protocol,
+    cipherSuite: cipherSuiteName(s.cipherSuite),
+    group: groupName(s.group),
+    signature: signatureSchemeName(s.signatureScheme),
+    ...(s.srtpProfile !== undefined ? { srtp: srtpProfileName(s.srtpProfile) } : {}),
+    ...(s.peerCertificateFingerprint ? { peerFingerprint: s.peerCertificateFingerprint } : {}),
+  };
+  if (json) return JSON.stringify(fields);
+  return `handshake ${fields.peer} ${s.protocol} ${fields.cipherSuite} ${fields.group} ${fields.signature}` +
+    (fields.srtp ? ` srtp=${fields.srtp}` : "");
+}
+
+function closedLine(e: Extract<DtlsEvent, { event: "closed" }>, json: boolean): string {
+  const i = e.info;
+  const fields = {
+    event: "closed",
+    transport: "udp",
+    peer: formatPeer(e.peer),
+    reason: i.reason,
+    detail: i.detail,
+    ...(i.alert ? { alert: i.alert.name, alertSender: i.alert.sender } : {}),
+    established: i.established,
+  };
+  if (json) return JSON.stringify(fields);
+  return `closed ${fields.peer} ${i.reason}${i.alert ? ` (${i.alert.sender === "us" ? "sent" : "received"} ${i.alert.name})` : ""}: ${i.detail}`;
+}
+
+/** Runs the echo server until stopped; resolves with the exit code. Throws on bad options or unreadable files. */
+export async function serveUdp(opts: ServeUdpOptions): Promise<number> {
+  const bind = parseHostPortFlag(opts.udp, "udp");
+  if ((opts.cert === undefined) !== (opts.key === undefined)) throw new TypeError("--cert and --key go together");
+  const provider = opts.provider ?? defaultCryptoProvider();
+  const credentials = opts.cert !== undefined
+    ? loadServerCertificate(provider, readFileSync(opts.cert, "utf8"), readFileSync(opts.key!, "utf8"))
+    : generateSelfSignedCertificate(provider, { now: Date.now() });
+  const json = opts.json ?? false;
+  const writer = opts.write ? undefined : new EventWriter({
+    droppedLine: (count) => json ? JSON.stringify({ event: "events-dropped", count }) : `(${count} events dropped)`,
+  });
+  const out = opts.write ?? ((line: string) => void writer!.line(line));
+  const ac = new AbortController();
+  const stop = () => ac.abort();
+  opts.signal?.addEventListener("abort", stop, { once: true });
+  if (opts.signal?.aborted) stop();
+  process.on("SIGINT", stop);
+  process.on("SIGTERM", stop);
+  const server = await listenDtls({
+    hostname: bind.address,
+    port: bind.port,
+    adapter: opts.adapter ?? "auto",
+    dtls: {
+      certificateChain: credentials.chain,
+      signingKey: credentials.key,
+      provider,
+      ...(opts.mtu !== undefined ? { mtu: opts.mtu } : {}),
+      ...(opts.clientAuth ? { clientAuth: opts.clientAuth } : {}),
+    },
+    onDtlsEvent: (e) => out(e.event === "handshake" ? handshakeLine(e, json) : closedLine(e, json)),
+  });
+  const addr = `${server.addr.family === "ipv6" ? `[${server.addr.address}]` : server.addr.address}:${server.addr.port}`;
+  out(json ? JSON.stringify({ event: "listening", udp: addr }) : `listening udp ${addr} (dtls1.2)`);
+  const stopped = new Promise<void>((resolve) => ac.signal.addEventListener("abort", () => resolve(), { once: true }));
+  void (async () => {
+    for await (const conn of server) {
+      void (async () => {
+        const w = conn.writable.getWriter();
+        try {
+          for await (const d of conn.readable) await w.write(d);
+        } catch { /* connection ended */ }
+      })();
+    }
+  })();
+  await stopped;
+  process.off("SIGINT", stop);
+  process.off("SIGTERM", stop);
+  await server.close();
+  const c = server.counters.snapshot();
+  out(json ? JSON.stringify({ event: "stopped", counters: c }) : `stopped`);
+  return 0;
+}
