@@ -108,7 +108,8 @@ export function describeOutcome(out: Outcome): Record<string, unknown> {
         kind: out.kind,
         reason: out.reason,
         detail: out.detail,
-        ...(out.alert ? { alert: out.alert } : {}),
+        ...(out.alert ? { alert: out.alert, alertSender: "us" } : {}),
+        ...(out.peerAlert ? { alert: out.peerAlert, alertSender: "peer" } : {}),
         bytes: out.bytes ? hex(out.bytes) : "",
       };
     case "accepted":

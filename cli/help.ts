@@ -15,7 +15,8 @@ export const EXIT_CODES = `exit codes:
 export const COMMAND_HELP: Record<string, string> = {
   listen: `usage: hellogate listen [--udp HOST:PORT] [--tcp HOST:PORT] [--json] [--secret-file F]
                        [--versions dtls1.2,dtls1.3,tls1.3] [--adapter auto|node|deno|bun]
-                       [--retry-key-share when-needed|always]
+                       [--retry-key-share when-needed|always] [--stats SECONDS]
+                       [--exit-on-stdout-close]
   Runs the stateless gate: answers ClientHellos with HelloVerifyRequest (DTLS) or
   HelloRetryRequest (TLS 1.3) and reports peers that prove their address.
   --udp, --tcp HOST:PORT   where to listen (port 0 picks a free port; localhost = 127.0.0.1).
@@ -25,7 +26,14 @@ export const COMMAND_HELP: Record<string, string> = {
   --versions LIST          protocols to serve (dtls1.0, dtls1.2, dtls1.3, tls1.3).
   --adapter NAME           socket implementation (auto picks the runtime's native one).
   --retry-key-share always never send a cookie-only HRR when another group can be requested
-                           (GnuTLS 3.7 rejects cookie-only HRRs).`,
+                           (GnuTLS 3.7 rejects cookie-only HRRs).
+  --stats SECONDS          with --json: a {"event":"stats",...} line every SECONDS (rates,
+                           counters, handshakes in progress); in text mode a status line on
+                           stderr. On a terminal the status line is redrawn every second anyway.
+  --exit-on-stdout-close   stop (exit 0) when stdout goes away; by default the gate keeps
+                           serving and only the event output ends. A slow reader never blocks
+                           the gate: events beyond a 256 KiB queue are dropped and counted
+                           ({"event":"events-dropped","count":N} once the reader catches up).`,
   inspect: `usage: hellogate inspect [--transport udp|tcp] [--peer IP:PORT] [--secret-file F]
                         [--now UNIX_SECONDS] HEX|-
   Decodes a captured datagram (udp) or stream prefix (tcp), runs it through a fresh listener

@@ -20,12 +20,12 @@ import type { TcpListener } from "../transports/stream_gate.ts";
 import { type Args, flag, type FlagSpec, has, UsageError } from "./args.ts";
 import { parseHostPortFlag } from "./host_port.ts";
 import { keyringFromArgs } from "./secret_file.ts";
-import { counterLine, eventJson, eventText } from "./events.ts";
-import { EventWriter } from "./event_writer.ts";
+import { eventJson, eventText } from "./events.ts";
+import { exitOnStdoutClose, Reporter, runUntilStopped, statsSecondsFrom } from "./reporter.ts";
 
 /** Flags `listen` accepts. */
 export const LISTEN_FLAGS: FlagSpec = {
-  values: ["udp", "tcp", "secret-file", "versions", "adapter", "retry-key-share"],
+  values: ["udp", "tcp", "secret-file", "versions", "adapter", "retry-key-share", "stats"],
   booleans: ["json", "exit-on-stdout-close"],
 };
 
@@ -55,38 +55,46 @@ export async function listen(args: Args): Promise<number> {
   checkAdapter(adapter, udpAt !== undefined, tcpAt !== undefined);
   const udpBind = udpAt !== undefined ? parseHostPortFlag(udpAt, "udp") : undefined;
   const tcpBind = tcpAt !== undefined ? parseHostPortFlag(tcpAt, "tcp") : undefined;
+  const statsSeconds = statsSecondsFrom(args, "listen");
   const keyring = keyringFromArgs(args);
   const counters = new TransportCounters();
-  const live = !json && process.stderr.isTTY;
-  const exitOnStdoutClose = has(args, "exit-on-stdout-close");
-  let stop: () => void = () => {};
+  let udp: UdpListener | undefined;
+  let tcp: TcpListener | undefined;
+  const { done, stopNow } = runUntilStopped(async () => {
+    await Promise.all([udp?.close(), tcp?.close()]);
+    await reporter.finish();
+  });
+  const exitOnClose = exitOnStdoutClose(args);
   // stdout never blocks the gate: a bounded queue, drops counted, EPIPE ends the output only.
-  const out = new EventWriter({
-    droppedLine: (count) => json ? JSON.stringify({ event: "events-dropped", count }) : `(${count} events dropped: stdout too slow)`,
-    onClosed: () => {
-      if (exitOnStdoutClose) stop();
+  const reporter: Reporter = new Reporter({
+    json,
+    statsSeconds,
+    counters,
+    onStdoutClosed: () => {
+      if (exitOnClose) stopNow();
       else process.stderr.write("hellogate: stdout closed; still serving (events are no longer printed)\n");
     },
   });
+  const { stats } = reporter;
   const onEvent = (e: TransportEvent) => {
-    if (json) out.line(JSON.stringify(eventJson(e)));
-    else {
-      if (live) process.stderr.write("\r\x1b[K");
-      out.line(eventText(e));
-      if (live) process.stderr.write(counterLine(counters));
-    }
+    if (e.transport === "tcp" && (e.event === "accepted" || e.event === "closed")) stats.ended();
+    reporter.event(eventJson(e), eventText(e));
   };
 
-  let udp: UdpListener | undefined;
-  let tcp: TcpListener | undefined;
   try {
     if (udpBind !== undefined) {
+      const gate = new DatagramListener({ keyring, versions: dtls, retryKeyShare });
       udp = await bind("udp", udpAt!, () =>
         listenUdp({
           hostname: udpBind.address,
           port: udpBind.port,
           adapter,
-          engine: new DatagramListener({ keyring, versions: dtls, retryKeyShare }),
+          engine: {
+            receive(datagram, peer, now) {
+              stats.datagrams++;
+              return gate.receive(datagram, peer, now);
+            },
+          },
           counters,
           onEvent,
           idleTimeoutMs: 10_000,
@@ -106,7 +114,10 @@ export async function listen(args: Args): Promise<number> {
           hostname: tcpBind.address,
           port: tcpBind.port,
           adapter,
-          engine: (peer) => new StreamListener({ keyring, framing: "tls-records", peer, retryKeyShare }),
+          engine: (peer) => {
+            stats.started();
+            return new StreamListener({ keyring, framing: "tls-records", peer, retryKeyShare });
+          },
           counters,
           onEvent,
         }));
@@ -123,30 +134,15 @@ export async function listen(args: Args): Promise<number> {
   const listening: Record<string, string> = { event: "listening" };
   if (udp) listening.udp = formatPeer(udp.addr);
   if (tcp) listening.tcp = formatPeer(tcp.addr);
-  if (json) out.line(JSON.stringify(listening));
-  else {
-    out.line(
-      `hellogate listening${udp ? ` on udp ${listening.udp} (${udp.adapter})` : ""}${
-        tcp ? `${udp ? " and" : " on"} tcp ${listening.tcp} (${tcp.adapter})` : ""
-      }`,
-    );
-  }
-  return await new Promise<number>((resolve) => {
-    let stopping = false;
-    stop = async () => {
-      if (stopping) return;
-      stopping = true;
-      await Promise.all([udp?.close(), tcp?.close()]);
-      if (json) out.line(JSON.stringify({ event: "stopped", counters: counters.snapshot() }));
-      else process.stderr.write(`${live ? "\r\x1b[K" : ""}${counterLine(counters)}\n`);
-      // Bounded: an unread stdout must not keep the process alive.
-      await out.flush(2000);
-      resolve(0);
-    };
-    process.on("SIGINT", stop);
-    process.on("SIGTERM", stop);
-    if (out.closed && exitOnStdoutClose) stop();
-  });
+  reporter.event(
+    listening,
+    `hellogate listening${udp ? ` on udp ${listening.udp} (${udp.adapter})` : ""}${
+      tcp ? `${udp ? " and" : " on"} tcp ${listening.tcp} (${tcp.adapter})` : ""
+    }`,
+  );
+  reporter.start();
+  if (reporter.stdoutClosed && exitOnClose) stopNow();
+  return await done;
 }
 
 /** A usage error when `--adapter deno|bun` names an adapter this process cannot run. */
