@@ -24,6 +24,10 @@ export type TransportDropReason =
   | "handshake-timeout"
   /** The transport's hard cap on pre-accept bytes was exceeded. */
   | "handshake-bytes-limit"
+  /** A TCP handshake in progress was closed to make room: the oldest idle of its source, or of the busiest source (`tcp_fairness.ts`). */
+  | "evicted-idle"
+  /** A TCP handshake in progress was closed because partial ClientHellos exceeded the global byte budget (it held the most). */
+  | "handshake-budget"
   /** The listener or connection was closed locally (close() or AbortSignal). */
   | "local-close"
   /** The engine threw (a bug: engines must not throw on remote input). */

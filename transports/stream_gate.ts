@@ -1,6 +1,8 @@
 /**
  * The socket-independent half of every TCP adapter: one {@link acceptStream} per incoming
- * connection, a cap on handshakes in progress, and an async iterator of accepted connections.
+ * connection, fair caps on handshakes in progress (per source and global, see
+ * `tcp_fairness.ts`: the oldest idle handshake makes room, a newcomer is never refused), a global
+ * budget for buffered partial ClientHellos, and an async iterator of accepted connections.
  *
  * @module
  */
@@ -8,7 +10,8 @@ import type { AcceptedOutcome } from "../core/gate/outcome.ts";
 import type { PeerAddress } from "../core/peer.ts";
 import { type Clock, systemClock } from "./clock.ts";
 import { TransportCounters, type TransportEvent } from "./counters.ts";
-import type { StreamEngineFactory } from "./engine.ts";
+import type { StreamEngine, StreamEngineFactory } from "./engine.ts";
+import { type EvictionReason, PendingHandshakes, type PendingSlot } from "./tcp_fairness.ts";
 import { AsyncQueue } from "./queue.ts";
 import { acceptStream } from "./streams.ts";
 
@@ -16,8 +19,21 @@ import { acceptStream } from "./streams.ts";
 export interface StreamGateOptions {
   /** Makes the engine for each connection (e.g. `(peer) => new StreamListener({ keyring, framing: "tls-records", peer })`). */
   engine: StreamEngineFactory;
-  /** Handshakes in progress at once (default 1024); further connections are closed at once (`connection-limit`). */
+  /**
+   * Handshakes in progress at once, over all sources (default 1024). When full, the oldest idle
+   * handshake of the source holding the most is closed (`evicted-idle`) to admit the newcomer.
+   */
   maxPendingHandshakes?: number;
+  /**
+   * Handshakes in progress at once from one source, an IPv4 address or an IPv6 /64 (default
+   * 128). When full, that source's oldest idle handshake is closed (`evicted-idle`).
+   */
+  maxPendingPerSource?: number;
+  /**
+   * Bytes all pending handshakes may buffer together for incomplete ClientHellos (default
+   * 8 MiB); beyond it the handshake buffering the most is closed (`handshake-budget`).
+   */
+  maxBufferedHandshakeBytes?: number;
   /** Accepted connections buffered for the consumer (default 1024); when full, new accepts are closed. */
   maxPendingAccepts?: number;
   /** Per-connection handshake timeout in milliseconds (default 10 000; 0 = none). */
@@ -104,7 +120,7 @@ export class StreamGate implements TcpListener {
   #binding: StreamServerBinding;
   #options: StreamGateOptions;
   #clock: Clock;
-  #maxPending: number;
+  #table: PendingHandshakes;
   #pending = new Set<AbortController>();
   #running = new Set<Promise<void>>();
   #accepts: AsyncQueue<TcpConnection>;
@@ -125,7 +141,7 @@ export class StreamGate implements TcpListener {
     this.#options = options;
     this.#clock = options.clock ?? systemClock;
     this.counters = options.counters ?? new TransportCounters();
-    this.#maxPending = atLeastOne(options.maxPendingHandshakes, 1024, "maxPendingHandshakes");
+    this.#table = new PendingHandshakes(options);
     this.#accepts = new AsyncQueue(atLeastOne(options.maxPendingAccepts, 1024, "maxPendingAccepts"));
     if (options.signal) {
       if (options.signal.aborted) void this.close();
@@ -135,7 +151,12 @@ export class StreamGate implements TcpListener {
 
   /** Handshakes in progress. */
   get pendingHandshakes(): number {
-    return this.#pending.size;
+    return this.#table.size;
+  }
+
+  /** Bytes buffered by handshakes in progress (counted against `maxBufferedHandshakeBytes`). */
+  get bufferedHandshakeBytes(): number {
+    return this.#table.bufferedBytes;
   }
 
   /** True once closed. */
@@ -149,25 +170,13 @@ export class StreamGate implements TcpListener {
       safeClose(conn);
       return;
     }
-    if (this.#pending.size >= this.#maxPending) {
-      this.counters.drop("connection-limit");
-      this.#options.onEvent?.({
-        event: "dropped",
-        transport: "tcp",
-        peer: conn.peer,
-        reason: "connection-limit",
-        detail: `${this.#maxPending} handshakes in progress`,
-        bytesIn: 0,
-        bytesOut: 0,
-      });
-      safeClose(conn);
-      return;
-    }
     const ac = new AbortController();
+    const table = this.#table;
+    const slot = table.admit(conn.peer, this.#clock.now(), (reason: EvictionReason) => ac.abort(reason));
     this.#pending.add(ac);
     const o = this.#options;
     const run = acceptStream(conn, {
-      engine: o.engine,
+      engine: (peer) => fairEngine(o.engine(peer), table, slot),
       signal: ac.signal,
       clock: this.#clock,
       counters: this.counters,
@@ -177,6 +186,7 @@ export class StreamGate implements TcpListener {
       ...(o.onEvent ? { onEvent: o.onEvent } : {}),
     }).then((result) => {
       this.#pending.delete(ac);
+      table.release(slot);
       if (result.kind !== "accepted") return;
       const accepted: TcpConnection = {
         peer: result.peer,
@@ -191,6 +201,7 @@ export class StreamGate implements TcpListener {
       }
     }, () => {
       this.#pending.delete(ac);
+      table.release(slot);
       safeClose(conn);
     });
     this.#running.add(run);
@@ -226,6 +237,33 @@ export class StreamGate implements TcpListener {
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
   }
+}
+
+/**
+ * Wraps a connection's engine to keep its slot current: each chunk refreshes its idle order and
+ * buffered bytes (the engine's `bufferedBytes` when it has one, like `StreamListener`, else every
+ * byte received so far); the slot is freed as soon as the engine finishes or the peer closes.
+ */
+function fairEngine(inner: StreamEngine, table: PendingHandshakes, slot: PendingSlot): StreamEngine {
+  let received = 0;
+  const held = inner as { readonly bufferedBytes?: unknown };
+  return {
+    receive(chunk: Uint8Array, now: number) {
+      const out = inner.receive(chunk, now);
+      received += chunk.length;
+      if (out.kind === "need-more-data" || out.kind === "send") {
+        const buffered = held.bufferedBytes;
+        table.activity(slot, now, typeof buffered === "number" ? buffered : received);
+      } else {
+        table.release(slot);
+      }
+      return out;
+    },
+    end(now: number) {
+      table.release(slot);
+      return inner.end(now);
+    },
+  };
 }
 
 function safeClose(conn: { close(): void }): void {

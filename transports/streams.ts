@@ -133,7 +133,9 @@ export async function acceptStream(io: StreamIO, options: AcceptStreamOptions): 
   const cancelTimer = timeoutMs > 0 && Number.isFinite(timeoutMs)
     ? clock.setTimer(timeoutMs, () => interrupt("handshake-timeout"))
     : undefined;
-  const onAbort = (): void => interrupt("local-close");
+  // A string abort reason names why (e.g. a fair listener's "evicted-idle"); else a local close.
+  const onAbort = (): void =>
+    interrupt(typeof signal?.reason === "string" ? signal.reason as TransportDropReason : "local-close");
   signal?.addEventListener("abort", onAbort, { once: true });
   if (signal?.aborted) onAbort();
   const settle = (): void => {
@@ -255,5 +257,8 @@ export async function acceptStream(io: StreamIO, options: AcceptStreamOptions): 
 }
 
 function describe(reason: TransportDropReason, timeoutMs: number): string {
-  return reason === "handshake-timeout" ? `no accept within ${timeoutMs} ms` : "closed locally";
+  if (reason === "handshake-timeout") return `no accept within ${timeoutMs} ms`;
+  if (reason === "evicted-idle") return "closed to make room: oldest idle handshake in progress";
+  if (reason === "handshake-budget") return "closed: partial ClientHellos exceeded the listener's byte budget";
+  return "closed locally";
 }
