@@ -333,7 +333,7 @@ test("serveWwwPage: a non-HTTP first line gets 400", async () => {
 
 test("listenTls: option misuse throws", async () => {
   const keyring = CookieKeyring.random();
-  await assert.rejects(listenTls({ keyring } as unknown as ListenTlsOptions), /engine/);
+  await assert.rejects(listenTls({ keyring } as unknown as ListenTlsOptions), /certificates/);
   await assert.rejects(
     listenTls({ keyring, engine: (a) => new ToyEngine(a), retry: "sometimes" as unknown as "always" }),
     /retry must be/,

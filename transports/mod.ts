@@ -98,7 +98,6 @@ export { currentRuntime, type RuntimeName } from "./runtime.ts";
 export type { PeerAddress } from "../core/peer.ts";
 export type * from "../core/gate/outcome.ts";
 export type { ProtocolName } from "../core/constants/versions.ts";
-export type { HashName } from "../core/constants/cipher_suites.ts";
 export { AlertDescription, type AlertName } from "../core/constants/protocol.ts";
 export type { ClientHello, ClientHelloOffsets, RawExtension } from "../core/messages/client_hello.ts";
 export type {
@@ -132,3 +131,11 @@ export type * from "../core/gate/cookie/keyring.ts";
 export type { CookieMacKey, MacStream } from "../core/gate/cookie/mac.ts";
 export type { RetryKeyShare } from "../core/gate/retry.ts";
 export { describeSummary, serveWwwPage, type WwwOptions, type WwwResult, wwwPage } from "./tls_www.ts";
+export type {
+  AlpnSelector,
+  CertificateRequestInfo,
+  CertificateSelector,
+  ServerCertificate,
+  Tls13Framing,
+  Tls13ServerOptions,
+} from "../core/handshake/tls13/mod.ts";

@@ -15,6 +15,14 @@ import type { RetryKeyShare } from "../core/gate/retry.ts";
 import { StreamListener } from "../core/gate/stream_listener.ts";
 import type { AcceptedOutcome } from "../core/gate/outcome.ts";
 import type { HandshakeEngine, HandshakeSummary } from "../core/handshake/actions.ts";
+import {
+  type AlpnSelector,
+  type CertificateSelector,
+  type ServerCertificate,
+  Tls13ServerEngine,
+  type Tls13ServerOptions,
+} from "../core/handshake/tls13/mod.ts";
+import type { CryptoProvider } from "../core/crypto/provider.ts";
 import type { PeerAddress } from "../core/peer.ts";
 import type { BindOptions } from "./address.ts";
 import { type Clock, systemClock } from "./clock.ts";
@@ -22,6 +30,7 @@ import type { TransportCounters, TransportEvent } from "./counters.ts";
 import { AsyncQueue } from "./queue.ts";
 import type { TcpConnection, TcpListener } from "./stream_gate.ts";
 import { listenTcp, type TcpAdapterChoice } from "./tcp.ts";
+import { defaultCryptoProvider } from "./native_crypto.ts";
 import { driveTlsHandshake, type TlsClosedInfo, type TlsConnection } from "./tls_connection.ts";
 import { decideRetry, type TlsRetryPolicy } from "./tls_retry_policy.ts";
 
@@ -61,8 +70,22 @@ export type TlsServerEvent = TransportEvent | TlsHandshakeEvent | TlsEndEvent;
 
 /** Options for {@link listenTls}. */
 export interface ListenTlsOptions extends BindOptions {
-  /** Makes the engine for each accepted ClientHello (e.g. the TLS 1.3 server engine with certificates, ALPN, provider). */
-  engine: TlsEngineFactory;
+  /** The crypto provider for the default engine (default: `defaultCryptoProvider()`, the fastest per runtime). */
+  provider?: CryptoProvider;
+  /** Certificates for the default engine: the first whose key can sign with a scheme the client offers. */
+  certificates?: readonly ServerCertificate[];
+  /** Or a certificate selector (SNI-based, say) for the default engine. */
+  selectCertificate?: CertificateSelector;
+  /** ALPN for the default engine: our protocols in preference order, or a selector. */
+  alpn?: readonly string[] | AlpnSelector;
+  /** More options for the default engine (record size limit, KeyUpdate cap, ...). */
+  engineOptions?: Partial<Tls13ServerOptions>;
+  /**
+   * Makes the engine for each accepted ClientHello. Default: a `Tls13ServerEngine` with
+   * `provider`, `certificates`/`selectCertificate`, `alpn`, the gate's `cipherSuites` and
+   * `groups`, and `engineOptions`.
+   */
+  engine?: TlsEngineFactory;
   /** Cookie keys (share one among a fleet with `CookieKeyring.derived`). */
   keyring: CookieKeyring;
   /** Retry policy (default `"always"`). */
@@ -118,10 +141,18 @@ export interface TlsListener extends AsyncIterable<TlsConnection>, AsyncDisposab
  *
  * @example
  * ```ts
- * import { listenTls, type TlsEngineFactory } from "@hellogate/hellogate/transports";
+ * import { listenTls, nativeProvider, type ServerCertificate } from "@hellogate/hellogate/transports";
  * import { CookieKeyring } from "@hellogate/hellogate";
- * declare const engine: TlsEngineFactory; // (accepted, now) => new Tls13ServerEngine(accepted, { ... })
- * const tls = await listenTls({ hostname: "127.0.0.1", port: 0, keyring: CookieKeyring.random(), engine, retry: "always" });
+ * declare const certificate: ServerCertificate; // e.g. from loadServerCertificate(provider, certPem, keyPem)
+ * const tls = await listenTls({
+ *   hostname: "127.0.0.1",
+ *   port: 0,
+ *   keyring: CookieKeyring.random(),
+ *   provider: nativeProvider,
+ *   certificates: [certificate],
+ *   alpn: ["http/1.1"],
+ *   retry: "always",
+ * });
  * for await (const conn of tls) {
  *   const w = conn.writable.getWriter();
  *   await w.write(new TextEncoder().encode("hello\n"));
@@ -130,7 +161,9 @@ export interface TlsListener extends AsyncIterable<TlsConnection>, AsyncDisposab
  * ```
  */
 export async function listenTls(options: ListenTlsOptions): Promise<TlsListener> {
-  if (!options || typeof options.engine !== "function") {
+  if (!options) throw new TypeError("hellogate: listenTls needs options");
+  const makeEngine = options.engine ?? defaultEngineFactory(options);
+  if (typeof makeEngine !== "function") {
     throw new TypeError("hellogate: listenTls options.engine must be an (accepted, now) => HandshakeEngine factory");
   }
   if (!options.keyring) throw new TypeError("hellogate: listenTls options.keyring is required");
@@ -175,7 +208,7 @@ export async function listenTls(options: ListenTlsOptions): Promise<TlsListener>
   const runOne = async (conn: TcpConnection): Promise<void> => {
     let engine: HandshakeEngine;
     try {
-      engine = options.engine(conn.accepted, clock.now());
+      engine = makeEngine(conn.accepted, clock.now());
     } catch (e) {
       state.failed++;
       conn.close();
@@ -256,4 +289,22 @@ export async function listenTls(options: ListenTlsOptions): Promise<TlsListener>
     close,
     [Symbol.asyncDispose]: close,
   };
+}
+
+/** The default engine factory: `Tls13ServerEngine` from the listener's options. Throws for missing provider/certificates. */
+function defaultEngineFactory(o: ListenTlsOptions): TlsEngineFactory {
+  if (!o.selectCertificate && !(o.certificates && o.certificates.length > 0)) {
+    throw new TypeError("hellogate: listenTls needs options.certificates or options.selectCertificate (or options.engine)");
+  }
+  const engineOptions: Tls13ServerOptions = {
+    ...(o.cipherSuites ? { cipherSuites: o.cipherSuites } : {}),
+    ...(o.groups ? { groups: o.groups } : {}),
+    ...o.engineOptions,
+    provider: o.provider ?? defaultCryptoProvider(),
+    ...(o.certificates ? { certificates: o.certificates } : {}),
+    ...(o.selectCertificate ? { selectCertificate: o.selectCertificate } : {}),
+    ...(o.alpn ? { alpn: o.alpn } : {}),
+    framing: "tls-records",
+  };
+  return (accepted) => new Tls13ServerEngine(engineOptions, accepted);
 }

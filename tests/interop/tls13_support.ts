@@ -1,6 +1,6 @@
 // Support for the TLS 1.3 interop tests (not a test file): end-entity certificates made with the
 // openssl CLI (CA:FALSE + subjectAltName, which Deno's rustls client insists on), PEM to DER,
-// and a hellogate TLS 1.3 server on loopback (listenTls + Tls13ServerEngine) that echoes, or
+// and a hellogate TLS 1.3 server on loopback (listenTls with its default Tls13ServerEngine) that echoes, or
 // answers HTTP like `openssl s_server -www`, and records how every connection ended.
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { CookieKeyring } from "../../core/gate/cookie/keyring.ts";
 import type { CryptoProvider } from "../../core/crypto/provider.ts";
 import { portableProvider } from "../../core/crypto/portable.ts";
-import { type ServerCertificate, Tls13ServerEngine, type Tls13ServerOptions } from "../../core/handshake/tls13/mod.ts";
+import type { ServerCertificate, Tls13ServerOptions } from "../../core/handshake/tls13/mod.ts";
 import type { HandshakeSummary } from "../../core/handshake/actions.ts";
 import type { RetryKeyShare } from "../../core/gate/retry.ts";
 import { listenTls, type TlsListener, type TlsServerEvent } from "../../transports/tls_server.ts";
@@ -137,15 +137,10 @@ export async function startTlsServer(o: TestServerOptions): Promise<TestServer> 
     ...(o.groups ? { groups: o.groups } : {}),
     ...(o.cipherSuites ? { cipherSuites: o.cipherSuites } : {}),
     handshakeTimeoutMs: 8000,
-    engine: (accepted) =>
-      new Tls13ServerEngine({
-        provider,
-        certificates: [cert],
-        ...(o.alpn ? { alpn: o.alpn } : {}),
-        ...(o.groups ? { groups: o.groups } : {}),
-        ...(o.cipherSuites ? { cipherSuites: o.cipherSuites } : {}),
-        ...o.engine,
-      }, accepted),
+    provider,
+    certificates: [cert],
+    ...(o.alpn ? { alpn: o.alpn } : {}),
+    ...(o.engine ? { engineOptions: o.engine } : {}),
     onEvent: (e) => {
       events.push(e);
       if (e.event === "handshake") handshakes.push(e.summary);
