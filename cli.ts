@@ -12,6 +12,10 @@
  *   `dtls1.3` | `tls1.3`, when known), `message` for `sent` (`hello_verify_request` |
  *   `hello_retry_request` | `alert`), `reason` and `detail` for `dropped` / `closed`,
  *   `bytesIn` / `bytesOut` (UDP: the datagram and its reply; TCP: totals on the connection so far);
+ * - with `--stats SECONDS`, every SECONDS `{"event":"stats","intervalSeconds","datagrams",
+ *   "datagramsPerSecond","hvrPerSecond","hrrPerSecond","handshakesInProgress","counters":{...}}`;
+ * - when stdout was too slow and events were dropped, `{"event":"events-dropped","count":N}`
+ *   once it has caught up (events are never allowed to block the gate);
  * - on SIGINT/SIGTERM a last `{"event":"stopped","counters":{...}}`.
  *
  * `inspect` prints one JSON object `{"clientHello": {...} | null, "outcome": {...}}`,
