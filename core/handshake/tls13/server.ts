@@ -110,8 +110,9 @@ function secretsAction(
   serverSecret: Uint8Array,
 ): QuicSecretsAction {
   const a = { kind: "quic-secrets", level, cipherSuite } as { -readonly [K in keyof QuicSecretsAction]: QuicSecretsAction[K] };
-  Object.defineProperty(a, "clientSecret", { value: clientSecret, enumerable: false });
-  Object.defineProperty(a, "serverSecret", { value: serverSecret, enumerable: false });
+  // Copies: the engine wipes its own secrets when it moves on.
+  Object.defineProperty(a, "clientSecret", { value: clientSecret.slice(), enumerable: false });
+  Object.defineProperty(a, "serverSecret", { value: serverSecret.slice(), enumerable: false });
   Object.defineProperty(a, "toJSON", { value: () => ({ kind: a.kind, level, cipherSuite, secrets: "[redacted]" }), enumerable: false });
   return a;
 }
