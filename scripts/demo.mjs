@@ -1,7 +1,10 @@
 // `npm run demo`: start the hellogate CLI on loopback, drive it with `openssl s_client`
 // (DTLS 1.2 over UDP, TLS 1.3 over TCP) and narrate what the gate does:
 // HelloVerifyRequest / HelloRetryRequest out, then "accepted ... with peer 127.0.0.1:NNNN".
-// Exits 0 only when both handshakes were accepted. `--runtime bun` runs the CLI under Bun.
+// Part 2: a full TLS 1.3 server (the gate's stateless HRR, then the TLS 1.3 engine): a real
+// `openssl s_client` completes the handshake through the HRR, sends an HTTP request and the
+// demo prints the server's response page (which names the negotiated parameters).
+// Exits 0 only when every step worked. `--runtime bun` runs the servers under Bun.
 import "./bootstrap.mjs"; // first run: npm ci when node_modules is missing or stale
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
@@ -45,11 +48,16 @@ function finish(code, message) {
   for (const c of clients) c.kill("SIGKILL");
   listener.kill("SIGTERM");
   console.log(`\n${message}`);
-  process.exitCode = code;
-  setTimeout(() => {
-    listener.kill("SIGKILL");
-    process.exit(code);
-  }, 2000).unref();
+  setTimeout(() => listener.kill("SIGKILL"), 2000).unref();
+  if (code !== 0) {
+    process.exitCode = code;
+    setTimeout(() => process.exit(code), 2000).unref();
+    return;
+  }
+  tlsPart().then((ok) => {
+    process.exitCode = ok ? 0 : 1;
+    setTimeout(() => process.exit(ok ? 0 : 1), 500).unref();
+  });
 }
 
 const timer = setTimeout(() => {
@@ -100,3 +108,107 @@ createInterface({ input: listener.stdout }).on("line", (line) => {
 listener.on("exit", (code) => {
   if (!finished) finish(1, `the listener exited early (code ${code})${listenerErr ? `:\n${listenerErr}` : ""}`);
 });
+
+// ---- part 2: a full TLS 1.3 handshake through the stateless HRR ----------------------------
+
+/** The server for part 2: `cli.ts serve --www` when the CLI has it, else the same via listenTls. */
+function startTlsServer() {
+  const help = spawnSync(runtime[0], [...runtime[1], "help", "serve"], { cwd: root, encoding: "utf8" });
+  if (help.status === 0 && /--www/.test(help.stdout + help.stderr)) {
+    const args = ["serve", "--tcp", "127.0.0.1:0", "--www", "--retry", "always", "--json"];
+    console.log(`\nstarting: ${[runtime[0].split("/").pop(), ...runtime[1], ...args].join(" ")}`);
+    return spawn(runtime[0], [...runtime[1], ...args], { cwd: root, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, NO_COLOR: "1" } });
+  }
+  // The same thing in a few lines of the library API (listenTls + a fresh self-signed certificate).
+  const code = `
+    import { listenTls, serveWwwPage, defaultCryptoProvider } from "./transports/mod.ts";
+    import { CookieKeyring } from "./core/gate/cookie/keyring.ts";
+    import { generateSelfSignedCertificate } from "./core/pki/self_signed.ts";
+    const provider = defaultCryptoProvider();
+    const certificate = generateSelfSignedCertificate(provider, { now: Date.now() });
+    const peer = (p) => p.address + ":" + p.port;
+    const tls = await listenTls({
+      hostname: "127.0.0.1", port: 0, keyring: CookieKeyring.random(), provider, certificates: [certificate], retry: "always",
+      onEvent: (e) => {
+        if (e.event === "sent") console.log(JSON.stringify({ event: "sent", peer: peer(e.peer), message: e.message, bytesIn: e.bytesIn, bytesOut: e.bytesOut }));
+        if (e.event === "accepted") console.log(JSON.stringify({ event: "accepted", peer: peer(e.peer), protocol: e.protocol }));
+        if (e.event === "handshake") console.log(JSON.stringify({ event: "handshake", peer: peer(e.peer), protocol: "tls1.3", ...e.summary, peer: peer(e.peer) }));
+        if (e.event === "handshake-failed" || e.event === "tls-closed") console.log(JSON.stringify({ event: "closed", peer: peer(e.peer), reason: e.info.reason }));
+      },
+    });
+    console.log(JSON.stringify({ event: "listening", tcp: peer(tls.addr) }));
+    for await (const conn of tls) void serveWwwPage(conn);
+  `;
+  const args = runtime[0].endsWith("bun") ? ["-e", code] : ["eval", "--config", join(root, "deno.json"), code];
+  console.log(`\nstarting a TLS 1.3 server (listenTls, retry "always", self-signed ECDSA P-256 certificate)`);
+  return spawn(runtime[0], args, { cwd: root, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, NO_COLOR: "1" } });
+}
+
+function tlsPart() {
+  return new Promise((resolve) => {
+    const server = startTlsServer();
+    let serverErr = "";
+    server.stderr.on("data", (d) => (serverErr += d));
+    let client;
+    let done = false;
+    let handshake;
+    const end = (ok, message) => {
+      if (done) return;
+      done = true;
+      clearTimeout(t);
+      client?.kill("SIGKILL");
+      server.kill("SIGTERM");
+      setTimeout(() => server.kill("SIGKILL"), 2000).unref();
+      console.log(`\n${message}`);
+      resolve(ok);
+    };
+    const t = setTimeout(() => end(false, `TLS 1.3 demo failed: no response within ${TIMEOUT_MS / 1000} s${serverErr ? `\n${serverErr}` : ""}`), TIMEOUT_MS);
+    createInterface({ input: server.stdout }).on("line", (line) => {
+      let e;
+      try {
+        e = JSON.parse(line);
+      } catch {
+        return;
+      }
+      if (e.event === "listening" && e.tcp && !client) {
+        console.log(`hellogate TLS 1.3 server on ${e.tcp}`);
+        const args = ["s_client", "-tls1_3", "-servername", "localhost", "-connect", e.tcp, "-ign_eof"];
+        console.log(`$ printf 'GET / HTTP/1.0\\r\\n\\r\\n' | openssl ${args.join(" ")}`);
+        client = spawn("openssl", args, { stdio: ["pipe", "pipe", "pipe"] });
+        let out = "";
+        client.stdout.on("data", (d) => (out += d));
+        client.stderr.on("data", () => {});
+        client.on("error", (err) => end(false, `openssl: ${err.message}`));
+        client.stdin.on("error", () => {});
+        client.stdin.end("GET / HTTP/1.0\r\n\r\n");
+        client.on("exit", () => {
+          const at = out.indexOf("HTTP/1.0 ");
+          if (at < 0) return end(false, `TLS 1.3 demo failed: no HTTP response\n${out.slice(-2000)}${serverErr}`);
+          const cipher = out.match(/New, (TLSv1\.3), Cipher is (\S+)/);
+          if (cipher) console.log(`openssl s_client: ${cipher[1]}, ${cipher[2]}${/Server Temp Key: ([^\n]+)/.test(out) ? `, key exchange ${out.match(/Server Temp Key: ([^\n]+)/)[1]}` : ""}`);
+          console.log(`\nthe server's response:\n`);
+          const page = out.slice(at).split("\n").filter((l) => !/^(closed|DONE|read R BLOCK)$/.test(l.trim()));
+          console.log(page.map((l) => "  " + l.replace(/<\/?(html|head|body|title|table)[^>]*>/g, "").replace(/<tr><th>(.*?)<\/th><td[^>]*>(.*?)<\/td><\/tr>/, "$1: $2").replace(/<\/?h1>/g, "")).filter((l) => l.trim()).join("\n"));
+          const ok = handshake && handshake.retried === true && /HTTP\/1\.0 200/.test(out);
+          end(ok, ok
+            ? "a real client completed TLS 1.3 through a stateless HelloRetryRequest and got the page."
+            : `TLS 1.3 demo failed: ${handshake ? `retried=${handshake.retried}` : "no handshake event"}`);
+        });
+      } else if (e.event === "sent") {
+        console.log(`${NAMES[e.message] ?? e.message} sent to ${e.peer} (stateless: nothing kept; ${e.bytesIn} B in, ${e.bytesOut} B out)`);
+      } else if (e.event === "accepted") {
+        console.log(`ClientHello2 with a valid cookie from ${e.peer}: handing over to the TLS 1.3 engine`);
+      } else if (e.event === "handshake") {
+        handshake = e;
+        const name = (table, v) => (typeof v === "number" ? table[v] ?? `0x${v.toString(16)}` : v);
+        const suite = name({ 0x1301: "TLS_AES_128_GCM_SHA256", 0x1302: "TLS_AES_256_GCM_SHA384", 0x1303: "TLS_CHACHA20_POLY1305_SHA256" }, e.cipherSuite);
+        const group = name({ 0x1d: "x25519", 0x17: "secp256r1", 0x18: "secp384r1", 0x11ec: "X25519MLKEM768" }, e.group);
+        const sig = name({ 0x0403: "ecdsa_secp256r1_sha256", 0x0503: "ecdsa_secp384r1_sha384", 0x0807: "ed25519", 0x0804: "rsa_pss_rsae_sha256" }, e.signatureScheme ?? e.signature);
+        console.log(`handshake complete with ${e.peer}: ${e.protocol}, ${suite}, ${group}, ${sig}, stateless retry: ${e.retried ?? e.retry}`);
+      }
+    });
+    server.on("exit", (code) => {
+      if (!done) end(false, `the TLS server exited early (code ${code})${serverErr ? `:\n${serverErr}` : ""}`);
+    });
+  });
+}
