@@ -1,0 +1,89 @@
+// Interop: a third independent DTLS 1.2 stack, mbedTLS 2.28 (apt packages libmbedtls-dev and
+// gcc): tests/interop/dtls12_mbedtls_client.c is compiled at test time into the temp directory
+// (cached by source hash), then completes a handshake with listenDtls + Dtls12Server and gets
+// its message echoed, directly and through a relay that drops our first flight 4 and flight 6.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import process from "node:process";
+import { existsSync, mkdirSync, readFileSync, renameSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { sha256 } from "@noble/hashes/sha2.js";
+import { hex, requireTool, ROOT, spawnClient } from "./harness.ts";
+import { makeCertificate, removeCertificate } from "./tls13_support.ts";
+import { recordTypes, startDtlsEchoServer, startLossyRelay } from "./dtls12_support.ts";
+
+const SOURCE = join(ROOT, "tests/interop/dtls12_mbedtls_client.c");
+
+/** Compiles the client once per source version; fails naming the apt packages when they are missing. */
+function mbedtlsClient(): string {
+  let gcc: string;
+  try {
+    gcc = requireTool("gcc");
+  } catch {
+    throw new Error('interop: "gcc" not found on PATH; install it: apt-get install gcc libmbedtls-dev');
+  }
+  if (!existsSync("/usr/include/mbedtls/ssl.h")) {
+    throw new Error("interop: mbedTLS headers not found (/usr/include/mbedtls/ssl.h); install them: apt-get install libmbedtls-dev");
+  }
+  const src = readFileSync(SOURCE);
+  const dir = join(tmpdir(), "hellogate-build", hex(sha256(src)).slice(0, 16));
+  const bin = join(dir, "dtls12_mbedtls_client");
+  if (existsSync(bin)) return bin;
+  mkdirSync(dir, { recursive: true });
+  const tmp = `${bin}.${process.pid}.tmp`;
+  try {
+    execFileSync(gcc, ["-O1", "-o", tmp, SOURCE, "-lmbedtls", "-lmbedx509", "-lmbedcrypto"], { stdio: ["ignore", "pipe", "pipe"] });
+  } catch (e) {
+    const err = (e as { stderr?: Uint8Array }).stderr;
+    throw new Error(`interop: compiling the mbedTLS client failed (apt-get install libmbedtls-dev):\n${err ? new TextDecoder().decode(err) : e}`);
+  }
+  renameSync(tmp, bin);
+  return bin;
+}
+
+async function runMbedtls(port: number, message: string) {
+  const c = spawnClient(mbedtlsClient(), ["127.0.0.1", String(port), message], 15_000);
+  await c.done;
+  return c;
+}
+
+test("mbedTLS DTLS 1.2 client: handshake + echo", async () => {
+  const cert = makeCertificate("p256");
+  const server = await startDtlsEchoServer(cert);
+  try {
+    const c = await runMbedtls(server.port, "hello-mbedtls");
+    assert.equal(c.exitCode, 0, `mbedTLS client failed:\n${c.stdout}\n${c.stderr}`);
+    assert.match(c.stdout, /^handshake DTLSv1\.2 TLS-ECDHE-ECDSA-WITH-AES-128-GCM-SHA256$/m);
+    assert.match(c.stdout, /^echo hello-mbedtls$/m);
+    assert.equal(server.handshakes.length, 1);
+    assert.equal(server.handshakes[0].cipherSuite, 0xc02b);
+  } finally {
+    await server.close();
+    removeCertificate(cert);
+  }
+});
+
+test("mbedTLS DTLS 1.2 client through a relay that drops our first flight 4 and first flight 6", async () => {
+  const cert = makeCertificate("p256");
+  const server = await startDtlsEchoServer(cert);
+  let flight4 = 0, flight6 = 0;
+  const relay = await startLossyRelay(server.port, (dir, bytes) => {
+    if (dir !== "s2c") return "pass";
+    const recs = recordTypes(bytes);
+    if (recs[0]?.type === 22 && recs[0].epoch === 0 && recs[0].firstByte !== 3) return flight4++ === 0 ? "drop" : "pass";
+    if (recs.some((r) => r.type === 20)) return flight6++ === 0 ? "drop" : "pass";
+    return "pass";
+  });
+  try {
+    const c = await runMbedtls(relay.port, "hello-mbedtls-lossy");
+    assert.equal(c.exitCode, 0, `mbedTLS client failed:\n${c.stdout}\n${c.stderr}`);
+    assert.match(c.stdout, /^echo hello-mbedtls-lossy$/m);
+    assert.ok(flight4 >= 2 && flight6 >= 2, `flights resent (flight 4: ${flight4}, flight 6: ${flight6})`);
+  } finally {
+    await relay.close();
+    await server.close();
+    removeCertificate(cert);
+  }
+});
