@@ -54,3 +54,4 @@ export {
 } from "./transcript.ts";
 export { binderFinishedKey, computeBinder, hkdfExpandLabel } from "./psk_binder.ts";
 export { readServerFlight, type ServerFlightItem, type ServerHandshakeMessage } from "./server_flight.ts";
+export { Dtls12TestClient, type Dtls12TestClientOptions, type Dtls12TestClientResult } from "./dtls12_client.ts";

@@ -139,3 +139,14 @@ export type {
   Tls13Framing,
   Tls13ServerOptions,
 } from "../core/handshake/tls13/mod.ts";
+export {
+  type DtlsClosedInfo,
+  type DtlsCloseReason,
+  type DtlsConnection,
+  type DtlsEvent,
+  type DtlsListener,
+  listenDtls,
+  type ListenDtlsOptions,
+} from "./dtls_server.ts";
+export type { ClientAuthMode, Dtls12ServerOptions } from "../core/handshake/dtls12/server.ts";
+export type { Dtls12CloseReason } from "../core/handshake/dtls12/close_reasons.ts";

@@ -165,7 +165,7 @@ class Abort {
  * declare const certificate: Uint8Array, signingKey: SigningKey;
  * const conn = new Dtls12Server(accepted, { certificateChain: [certificate], signingKey }, Date.now());
  * for (let a = conn.poll(); a.kind !== "need-data"; a = conn.poll()) {
- *   if (a.kind === "send") { /* socket.send(a.bytes) *\/ }
+ *   if (a.kind === "send") console.log("send", a.bytes.length); // socket.send(a.bytes)
  * }
  * ```
  */
