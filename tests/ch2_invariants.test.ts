@@ -209,8 +209,8 @@ class Conversation {
   }
   /** The count of `reason` in the listener's counters. */
   count(reason: string): number {
-    const r = reason as keyof NonNullable<StreamListener["counters"]["closed"]>;
-    return this.#tcp ? this.#tcp.counters.closed[r] ?? 0 : this.#udp!.counters.dropped[r] ?? 0;
+    const counts: Partial<Record<string, number>> = this.#tcp ? this.#tcp.counters.closed : this.#udp!.counters.dropped;
+    return counts[reason] ?? 0;
   }
   get accepted(): number {
     return this.#tcp ? this.#tcp.counters.accepted : this.#udp!.counters.accepted;

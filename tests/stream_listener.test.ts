@@ -570,7 +570,8 @@ test("peer alerts close the stream without a reply, before and inside a ClientHe
   const a = asClosed(l.receive(alert, NOW));
   assert.equal(a.reason, "peer-alert");
   assert.equal(a.bytes, undefined);
-  assert.equal(a.alert, "handshake_failure");
+  assert.equal(a.peerAlert, "handshake_failure");
+  assert.equal(a.alert, undefined, "our alert and the peer's are kept apart");
   assert.equal(l.counters.bytesOut, 0);
   const msg = handshakeBytes(client("alert-inside").firstFlight()[0]);
   const inside = asClosed(listener().receive(cat(record(22, msg.subarray(0, 60)), alert), NOW));
@@ -580,7 +581,7 @@ test("peer alerts close the stream without a reply, before and inside a ClientHe
   retry(client("alert-after-hrr", { keyShareGroups: [] }), after);
   const c = asClosed(after.receive(record(21, Uint8Array.of(1, 0)), NOW));
   assert.equal(c.reason, "peer-alert");
-  assert.equal(c.alert, "close_notify");
+  assert.equal(c.peerAlert, "close_notify");
   assert.equal(c.bytes, undefined);
 });
 

@@ -1,7 +1,7 @@
 // Fake engines and loopback clients for the transport tests (not a test file itself).
 import dgram from "node:dgram";
 import net from "node:net";
-import type { AcceptedOutcome, Outcome } from "../core/gate/outcome.ts";
+import type { AcceptedOutcome, DatagramOutcome, StreamOutcome } from "../core/gate/outcome.ts";
 import type { PeerAddress } from "../core/peer.ts";
 import type { DatagramEngine, StreamEngine } from "../transports/engine.ts";
 import { AsyncQueue } from "../transports/queue.ts";
@@ -29,7 +29,7 @@ export const FAKE_HVR = new Uint8Array([0xaa, 0xbb, 0xcc]);
 export class FakeDatagramEngine implements DatagramEngine {
   calls = 0;
   peers: PeerAddress[] = [];
-  receive(datagram: Uint8Array, peer: PeerAddress, _now: number): Outcome {
+  receive(datagram: Uint8Array, peer: PeerAddress, _now: number): DatagramOutcome {
     this.calls++;
     this.peers.push(peer);
     if (datagram[0] === 0x01 && datagram.length >= 3) {
@@ -58,7 +58,7 @@ export class FakeStreamEngine implements StreamEngine {
   constructor(peer: PeerAddress) {
     this.peer = peer;
   }
-  receive(chunk: Uint8Array, _now: number): Outcome {
+  receive(chunk: Uint8Array, _now: number): StreamOutcome {
     this.chunks.push(chunk);
     switch (chunk[0]) {
       case 0x01:
@@ -73,7 +73,7 @@ export class FakeStreamEngine implements StreamEngine {
         return { kind: "need-more-data" };
     }
   }
-  end(_now: number): Outcome {
+  end(_now: number): StreamOutcome {
     this.ended++;
     return { kind: "closed", reason: "end-of-stream", detail: "fake" };
   }

@@ -2,7 +2,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import type { Outcome } from "../core/gate/outcome.ts";
+import type { StreamOutcome } from "../core/gate/outcome.ts";
 import type { PeerAddress } from "../core/peer.ts";
 import { ManualClock } from "../transports/clock.ts";
 import { TransportCounters } from "../transports/counters.ts";
@@ -94,10 +94,10 @@ test("stream: dropped, engine errors, the byte cap, timeout and abort all close 
     if (out.kind === "rejected") reasons.push(out.reason);
   }
   const thrower: StreamEngine = {
-    receive(): Outcome {
+    receive(): StreamOutcome {
       throw new Error("bug");
     },
-    end: (): Outcome => ({ kind: "need-more-data" }),
+    end: (): StreamOutcome => ({ kind: "need-more-data" }),
   };
   const p3 = pipePair();
   const r3 = acceptStream(p3.server, { engine: thrower });
@@ -130,13 +130,13 @@ test("stream: for any chunking, consumed bytes + continued readable == what the 
     constructor(k: number) {
       this.k = k;
     }
-    receive(chunk: Uint8Array): Outcome {
+    receive(chunk: Uint8Array): StreamOutcome {
       const before = this.seen;
       this.seen += chunk.length;
       if (this.seen < this.k) return { kind: "need-more-data" };
       return fakeAccepted({ family: "unspec", address: "", port: 0 }, chunk.slice(this.k - before), "tls1.3");
     }
-    end(): Outcome {
+    end(): StreamOutcome {
       return { kind: "closed", reason: "end-of-stream", detail: "" };
     }
   }

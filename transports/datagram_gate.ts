@@ -211,25 +211,6 @@ export class DatagramGate implements UdpListener {
         this.counters.drop(out.reason);
         this.#emitDrop(peer, out.reason, out.detail, datagram.length);
         return;
-      case "closed": {
-        this.counters.drop(out.reason);
-        let sent = 0;
-        if (out.bytes && out.bytes.length > 0) {
-          sent = out.bytes.length;
-          this.counters.sent("alert", sent);
-          this.#binding.send(out.bytes, peer).catch(() => this.counters.drop("io-error"));
-        }
-        this.#onEvent?.({
-          event: "closed",
-          transport: "udp",
-          peer,
-          reason: out.reason,
-          detail: out.detail,
-          bytesIn: datagram.length,
-          bytesOut: sent,
-        });
-        return;
-      }
       case "need-more-data":
         return;
       case "accepted":

@@ -1,6 +1,6 @@
 /**
  * DatagramListener: the stateless DTLS listener (what OpenSSL's `DTLSv1_listen()` does, done
- * better). One call per datagram, one {@link Outcome} back, nothing kept per peer unless a
+ * better). One call per datagram, one {@link DatagramOutcome} back, nothing kept per peer unless a
  * fragmented ClientHello needs reassembly (then only inside the bounded {@link ReassemblyBudget}).
  *
  * Per datagram, in order (the first eight are DTLSv1_listen's checks, in its order):
@@ -66,7 +66,8 @@ import {
   type RetryOptions,
   type RetryPolicy,
 } from "./retry.ts";
-import type { AcceptedOutcome, DropReason, DroppedOutcome, Outcome, SendOutcome } from "./outcome.ts";
+import type { AcceptedOutcome, DatagramDropReason, DatagramOutcome, DroppedOutcome, SendOutcome } from "./outcome.ts";
+import { gateAlert } from "./alerts.ts";
 
 /** DTLS versions a {@link DatagramListener} can enable. */
 export type DtlsVersionName = "dtls1.0" | "dtls1.2" | "dtls1.3";
@@ -98,7 +99,7 @@ export interface DatagramListenerCounters {
   /** ClientHellos accepted. */
   accepted: number;
   /** Drops by reason. */
-  dropped: Partial<Record<DropReason, number>>;
+  dropped: Partial<Record<DatagramDropReason, number>>;
   /** Cookies that failed verification, by the verifier's reason. */
   cookieRejections: Partial<Record<CookieRejection, number>>;
   /** Replies larger than the request (≤ 3x, RFC 9147 §5.1). */
@@ -188,7 +189,7 @@ export class DatagramListener {
     };
   }
 
-  #drop(reason: DropReason, detail: string): DroppedOutcome {
+  #drop(reason: DatagramDropReason, detail: string): DroppedOutcome<DatagramDropReason> {
     const d = this.counters.dropped;
     d[reason] = (d[reason] ?? 0) + 1;
     return { kind: "dropped", reason, detail };
@@ -198,7 +199,7 @@ export class DatagramListener {
    * Processes one datagram from `peer` at time `now` (ms since the epoch). Never throws on
    * datagram contents.
    */
-  receive(datagram: Uint8Array, peer: PeerAddress, now: number): Outcome {
+  receive(datagram: Uint8Array, peer: PeerAddress, now: number): DatagramOutcome {
     const c = this.counters;
     c.datagrams++;
     c.bytesIn += datagram.length;
@@ -248,7 +249,7 @@ export class DatagramListener {
     fragOff: number,
     frag: Uint8Array,
     recEnd: number,
-  ): Outcome {
+  ): DatagramOutcome {
     if (fragOff === 0 && frag.length >= 35) {
       // legacy_version FEFF cannot be DTLS 1.3 (its CH says FEFD); with 1.3 disabled nothing can.
       const legacyVersion = (frag[0] << 8) | frag[1];
@@ -325,7 +326,7 @@ export class DatagramListener {
    * DTLSv1_listen does. Returns undefined when the fragment does not qualify (it then goes to
    * reassembly: a CH2's extensions and the rest of its body must be seen before accepting).
    */
-  #statelessFirstFragment(frag: Uint8Array, peer: PeerAddress, now: number, seq: number, bytesIn: number): Outcome | undefined {
+  #statelessFirstFragment(frag: Uint8Array, peer: PeerAddress, now: number, seq: number, bytesIn: number): DatagramOutcome | undefined {
     let ch: ClientHello;
     try {
       // Decode the fixed fields only: cut the fragment right after compression_methods.
@@ -358,7 +359,7 @@ export class DatagramListener {
   }
 
   /** A whole ClientHello body. */
-  #whole(peer: PeerAddress, now: number, m: MessageContext): Outcome {
+  #whole(peer: PeerAddress, now: number, m: MessageContext): DatagramOutcome {
     let ch: ClientHello;
     // A ClientHello with a legacy cookie may be accepted: decode it from a private copy right away
     // (the accepted result must not alias the caller's datagram), so it is decoded only once.
@@ -408,7 +409,7 @@ export class DatagramListener {
     return this.#sendHvr(ch, peer, now, m.recordSequence, m.bytesIn, protocol);
   }
 
-  #sendHvr(ch: ClientHello, peer: PeerAddress, now: number, seq: number, bytesIn: number, protocol: "dtls1.0" | "dtls1.2"): Outcome {
+  #sendHvr(ch: ClientHello, peer: PeerAddress, now: number, seq: number, bytesIn: number, protocol: "dtls1.0" | "dtls1.2"): DatagramOutcome {
     // One allocation: the cookie is MACed straight into the reply.
     const bytes = new Uint8Array(helloVerifyRequestLength(HVR_COOKIE_LENGTH));
     writeHelloVerifyRequestHeaders(bytes, this.#hvrRecordVersion, 0, seq, HVR_COOKIE_LENGTH);
@@ -416,7 +417,7 @@ export class DatagramListener {
     return this.#send(bytes, bytesIn, "hello_verify_request", protocol);
   }
 
-  #send(bytes: Uint8Array, bytesIn: number, message: SendOutcome["message"], protocol: SendOutcome["protocol"], alert?: AlertName, reason?: DropReason, detail?: string): Outcome {
+  #send(bytes: Uint8Array, bytesIn: number, message: SendOutcome["message"], protocol: SendOutcome["protocol"], alert?: AlertName, reason?: DatagramDropReason, detail?: string): DatagramOutcome {
     const c = this.counters;
     const ratio = bytes.length / bytesIn;
     if (ratio > 1) {
@@ -432,21 +433,23 @@ export class DatagramListener {
     return { kind: "send", message, bytes, protocol, alert, reason, detail };
   }
 
-  #alert(name: "illegal_parameter" | "handshake_failure", reason: DropReason, detail: string, m: MessageContext): Outcome {
+  /** A DTLS 1.3 cookie or negotiation failure: the reason's alert (core/gate/alerts.ts), never a second HRR. */
+  #alert(reason: DatagramDropReason, detail: string, m: MessageContext): DatagramOutcome {
+    const name = gateAlert(reason)!;
     const bytes = encodeDtlsAlert(AlertDescription[name], ProtocolVersion.DTLS1_2, m.recordSequence);
     const d = this.counters.dropped;
     d[reason] = (d[reason] ?? 0) + 1;
     return this.#send(bytes, m.bytesIn, "alert", "dtls1.3", name, reason, detail);
   }
 
-  #dtls13(ch: ClientHello, peer: PeerAddress, now: number, m: MessageContext): Outcome {
+  #dtls13(ch: ClientHello, peer: PeerAddress, now: number, m: MessageContext): DatagramOutcome {
     // RFC 9147 §5.3: a DTLS 1.3 ClientHello's legacy_cookie must be empty.
     if (ch.legacyCookie!.length !== 0) {
-      return this.#alert("illegal_parameter", "legacy-cookie-not-empty", "DTLS 1.3 ClientHello with a legacy cookie", m);
+      return this.#alert("legacy-cookie-not-empty", "DTLS 1.3 ClientHello with a legacy cookie", m);
     }
     if (ch.cookie === undefined) {
       const n = negotiate(ch, this.#policy);
-      if (!n.ok) return this.#alert(n.alert, n.reason, n.detail, m);
+      if (!n.ok) return this.#alert(n.reason, n.detail, m);
       const appData = this.#appData?.(peer, ch);
       const retry = buildRetry(this.#keyring, peer, ch, n, now, true, appData);
       return this.#send(encodeDtlsHelloRetryRequestDatagram(retry.fields, m.recordSequence), m.bytesIn, "hello_retry_request", "dtls1.3");
@@ -457,7 +460,7 @@ export class DatagramListener {
         const cr = this.counters.cookieRejections;
         cr[check.cookieRejection] = (cr[check.cookieRejection] ?? 0) + 1;
       }
-      return this.#alert("illegal_parameter", check.reason, check.detail, m);
+      return this.#alert(check.reason, check.detail, m);
     }
     this.counters.accepted++;
     const message = clientHelloMessage(m.body); // a private copy: nothing aliases the datagram

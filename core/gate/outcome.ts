@@ -11,30 +11,18 @@ import type { ProtocolName } from "../constants/versions.ts";
 import type { AlertName } from "../constants/protocol.ts";
 import type { HashName } from "../constants/cipher_suites.ts";
 
-/** Why input was dropped or a stream was closed. One literal per distinct check. */
-export type DropReason =
-  // --- record layer (datagram: DTLSv1_listen's order first) ---
-  /** Datagram shorter than a DTLS record header (13 bytes). */
-  | "too-short"
-  /** First record is not a handshake record. */
-  | "not-handshake"
+/**
+ * Reasons both gates share: what is wrong with a ClientHello or its cookie, and the record-level
+ * checks both framings make. One literal per distinct check.
+ */
+export type HelloRejectReason =
   /** Record version major byte is not 0xFE (datagram) / not a TLS version (stream). */
   | "bad-record-version"
   /** Record length runs past the datagram or exceeds the maximum. */
   | "bad-record-length"
-  /** Epoch is not 0. */
-  | "bad-epoch"
-  /** A DTLS 1.3 unified-header (encrypted) record: nothing a stateless listener can read. */
-  | "encrypted-record"
-  /** The record does not hold exactly one handshake fragment header. */
-  | "bad-handshake-fragment"
   /** The handshake message is not a ClientHello. */
   | "not-client-hello"
-  /** message_seq is more than 1 (DTLS) . */
-  | "bad-message-seq"
-  /** Fragment offset/length inconsistent with the message length. */
-  | "bad-fragment"
-  /** The ClientHello is larger than `maxClientHelloBytes`. */
+  /** The ClientHello is larger than the listener's cap. */
   | "message-too-large"
   /** The ClientHello body does not decode (the detail names the field and the DecodeError reason). */
   | "malformed-client-hello"
@@ -46,8 +34,6 @@ export type DropReason =
   | "no-common-group"
   /** Cookie bad in a way that must not be answered with another HVR/HRR (TLS 1.3 / DTLS 1.3). */
   | "invalid-cookie"
-  /** DTLS 1.3 ClientHello carries a non-empty legacy_cookie (RFC 9147 §5.3). */
-  | "legacy-cookie-not-empty"
   /** CH2 does not match the cookie (suite not offered, wrong group, not exactly one share, early_data). */
   | "cookie-mismatch"
   /**
@@ -56,12 +42,35 @@ export type DropReason =
    */
   | "client-hello-changed"
   /** A (D)TLS 1.3 ClientHello whose compression_methods is not exactly [0] (RFC 8446 §4.1.2): illegal_parameter. */
-  | "illegal-compression-methods"
+  | "illegal-compression-methods";
+
+/** Why the `DatagramListener` dropped a datagram (DTLSv1_listen's order first). */
+export type DatagramDropReason =
+  | HelloRejectReason
+  /** Datagram shorter than a DTLS record header (13 bytes). */
+  | "too-short"
+  /** First record is not a handshake record. */
+  | "not-handshake"
+  /** Epoch is not 0. */
+  | "bad-epoch"
+  /** A DTLS 1.3 unified-header (encrypted) record: nothing a stateless listener can read. */
+  | "encrypted-record"
+  /** The record does not hold exactly one handshake fragment header. */
+  | "bad-handshake-fragment"
+  /** message_seq is more than 1. */
+  | "bad-message-seq"
+  /** Fragment offset/length inconsistent with the message length. */
+  | "bad-fragment"
+  /** DTLS 1.3 ClientHello carries a non-empty legacy_cookie (RFC 9147 §5.3). */
+  | "legacy-cookie-not-empty"
   /** A fragment could not be held: the reassembly budget is full or disabled. */
   | "reassembly-budget"
   /** A reply would exceed the amplification bound. */
-  | "amplification-limit"
-  // --- stream only ---
+  | "amplification-limit";
+
+/** Why the `StreamListener` closed a stream (or dropped input after it finished). */
+export type StreamCloseReason =
+  | HelloRejectReason
   /** The first bytes are not TLS (e.g. an HTTP request). */
   | "not-tls"
   /** A record other than handshake (or the one allowed CCS) before the ClientHello. */
@@ -74,6 +83,9 @@ export type DropReason =
   | "end-of-stream"
   /** Input after the listener already finished (accepted or closed). */
   | "after-finish";
+
+/** Every reason either gate reports (the strings of the CLI's JSON `reason` field). */
+export type DropReason = DatagramDropReason | StreamCloseReason;
 
 /** Which reply a `send` outcome carries. */
 export type SentMessage = "hello_verify_request" | "hello_retry_request" | "alert";
@@ -97,11 +109,11 @@ export interface SendOutcome {
 }
 
 /** The input was discarded; nothing was sent and nothing kept. */
-export interface DroppedOutcome {
+export interface DroppedOutcome<Reason extends DropReason = DropReason> {
   /** Discriminant. */
   readonly kind: "dropped";
   /** Typed reason. */
-  readonly reason: DropReason;
+  readonly reason: Reason;
   /** Short human detail. */
   readonly detail: string;
 }
@@ -122,13 +134,15 @@ export interface ClosedOutcome {
   /** Discriminant. */
   readonly kind: "closed";
   /** Why. */
-  readonly reason: DropReason;
+  readonly reason: StreamCloseReason;
   /** Human detail. */
   readonly detail: string;
-  /** Fatal alert record to write before closing, if we send one. */
+  /** Fatal alert record to write before closing, if we send one (tls-records framing). */
   readonly bytes?: Uint8Array;
-  /** Description of our alert (or the peer's, for `peer-alert`). */
-  readonly alert?: string;
+  /** Our alert (sent in `bytes`, or for `handshake-messages` framing reported here for the transport to send its way). */
+  readonly alert?: AlertName;
+  /** The peer's alert description name, for `peer-alert` (kept apart from ours). */
+  readonly peerAlert?: string;
 }
 
 /** TLS 1.3 / DTLS 1.3 facts negotiated by the stateless exchange, for the continuation. */
@@ -195,10 +209,20 @@ export interface AcceptedOutcome {
   readonly sequencing?: DatagramSequencing;
 }
 
-/** Everything a listener can return. */
-export type Outcome =
+/** What `DatagramListener.receive` returns: a datagram gate never "closes" anything. */
+export type DatagramOutcome =
   | SendOutcome
-  | DroppedOutcome
+  | DroppedOutcome<DatagramDropReason>
+  | NeedMoreDataOutcome
+  | AcceptedOutcome;
+
+/** What `StreamListener.receive` and `end` return. */
+export type StreamOutcome =
+  | SendOutcome
+  | DroppedOutcome<StreamCloseReason>
   | NeedMoreDataOutcome
   | ClosedOutcome
   | AcceptedOutcome;
+
+/** Either gate's outcome (for code that handles both, e.g. logging). */
+export type Outcome = DatagramOutcome | StreamOutcome;

@@ -100,21 +100,24 @@
 import type { CookieKeyring } from "./cookie/keyring.ts";
 import type { CookieRejection } from "./cookie/verdict.ts";
 import { type ClientHello, parseClientHello } from "../messages/client_hello.ts";
-import { encodeHelloRetryRequestMessage, encodeTlsHelloRetryRequestFlight } from "../messages/hello_retry_request.ts";
+import {
+  encodeHelloRetryRequestMessage,
+  encodeTlsHelloRetryRequestFlight,
+} from "../messages/hello_retry_request.ts";
 import { encodeTlsAlert } from "../messages/alert.ts";
 import { DecodeError } from "../wire/decode_error.ts";
 import { MAX_PLAINTEXT_FRAGMENT, TLS_RECORD_HEADER_LENGTH } from "../wire/record.ts";
-import { AlertDescription, type AlertName, alertName, ContentType } from "../constants/protocol.ts";
+import { AlertDescription, alertName, ContentType } from "../constants/protocol.ts";
 import { ProtocolVersion } from "../constants/versions.ts";
 import { encodePeerBinding, PEER_BINDING_LENGTH, type PeerAddress, UNSPECIFIED_PEER } from "../peer.ts";
 import {
   buildRetry,
   checkSecondClientHello,
   negotiate,
-  retrySettingsOf,
   type RetryOptions,
-  type SecondHelloFailureReason,
   type RetryPolicy,
+  retrySettingsOf,
+  type SecondHelloFailureReason,
 } from "./retry.ts";
 import { describeNonTls, isTlsContentType } from "./stream_sniffing.ts";
 import { TlsRecordReader } from "../record/tls_record_reader.ts";
@@ -123,12 +126,14 @@ import { HandshakeType } from "../constants/protocol.ts";
 import type {
   AcceptedOutcome,
   ClosedOutcome,
-  DropReason,
   DroppedOutcome,
   NeedMoreDataOutcome,
-  Outcome,
   SendOutcome,
+  StreamCloseReason,
+  StreamOutcome,
 } from "./outcome.ts";
+import { gateAlert } from "./alerts.ts";
+import type { DecodeErrorReason } from "../wire/decode_error.ts";
 
 /** How the stream carries handshake messages. */
 export type StreamFraming = "tls-records" | "handshake-messages";
@@ -196,9 +201,9 @@ export interface StreamListenerCounters {
   /** Bytes of 0-RTT application_data records skipped after an HRR (RFC 8446 §4.2.10). */
   earlyDataSkipped: number;
   /** Why the stream was closed (one entry at most). */
-  closed: Partial<Record<DropReason, number>>;
+  closed: Partial<Record<StreamCloseReason, number>>;
   /** Input dropped without closing (bytes after the listener finished). */
-  dropped: Partial<Record<DropReason, number>>;
+  dropped: Partial<Record<StreamCloseReason, number>>;
   /** Cookies that failed verification, by the verifier's reason. */
   cookieRejections: Partial<Record<CookieRejection, number>>;
 }
@@ -271,7 +276,9 @@ export class StreamListener {
   constructor(options: StreamListenerOptions) {
     if (!options || !options.keyring) throw new TypeError("StreamListener needs a keyring");
     if (options.framing !== "tls-records" && options.framing !== "handshake-messages") {
-      throw new TypeError(`framing must be "tls-records" or "handshake-messages", got ${String(options.framing)}`);
+      throw new TypeError(
+        `framing must be "tls-records" or "handshake-messages", got ${String(options.framing)}`,
+      );
     }
     this.#keyring = options.keyring;
     this.#records = options.framing === "tls-records";
@@ -280,7 +287,9 @@ export class StreamListener {
       this.#peer = options.peer;
     } else {
       if (options.allowUnboundPeer !== true) {
-        throw new TypeError("StreamListener needs a peer, or allowUnboundPeer: true to bind cookies to no address");
+        throw new TypeError(
+          "StreamListener needs a peer, or allowUnboundPeer: true to bind cookies to no address",
+        );
       }
       this.#peer = UNSPECIFIED_PEER;
     }
@@ -297,7 +306,9 @@ export class StreamListener {
     }
     this.#acceptTls12 = options.acceptTls12 === true;
     if (this.#acceptTls12 && !this.#records) {
-      throw new TypeError("acceptTls12 needs tls-records framing (QUIC-style transports carry TLS 1.3 only, RFC 9001 §4.2)");
+      throw new TypeError(
+        "acceptTls12 needs tls-records framing (QUIC-style transports carry TLS 1.3 only, RFC 9001 §4.2)",
+      );
     }
     this.#acceptWithoutRetry = options.acceptWithoutRetry === true;
     this.#appData = options.cookieAppData;
@@ -337,7 +348,7 @@ export class StreamListener {
    * Processes the next bytes of the stream at `now` (ms since the epoch). Any chunking is fine.
    * Never throws on stream contents (only if `cookieAppData` throws or returns more than 255 bytes).
    */
-  receive(chunk: Uint8Array, now: number): Outcome {
+  receive(chunk: Uint8Array, now: number): StreamOutcome {
     this.counters.bytesIn += chunk.length;
     if (this.#state === "accepted" || this.#state === "closed") {
       return this.#drop("after-finish", `${chunk.length} bytes after the listener was ${this.#state}`);
@@ -362,14 +373,19 @@ export class StreamListener {
     }
     if (hrr) {
       this.#countHrr(hrr);
-      const send: SendOutcome = { kind: "send", message: "hello_retry_request", bytes: hrr, protocol: "tls1.3" };
+      const send: SendOutcome = {
+        kind: "send",
+        message: "hello_retry_request",
+        bytes: hrr,
+        protocol: "tls1.3",
+      };
       return send;
     }
     return this.#needMore();
   }
 
   /** The peer closed its side of the stream at `now`. */
-  end(now: number): Outcome {
+  end(now: number): StreamOutcome {
     this.#now = now;
     if (this.#state === "accepted" || this.#state === "closed") {
       return this.#drop("after-finish", `end of stream after the listener was ${this.#state}`);
@@ -381,7 +397,12 @@ export class StreamListener {
     const held = this.bufferedBytes;
     return this.#close(
       "end-of-stream",
-      `peer closed the stream while ${this.#state}` + (held > 0 ? ` with ${held} bytes of an incomplete ${this.#reader && this.#reader.buffered > 0 ? "record" : "message"}` : ""),
+      `peer closed the stream while ${this.#state}` +
+        (held > 0
+          ? ` with ${held} bytes of an incomplete ${
+            this.#reader && this.#reader.buffered > 0 ? "record" : "message"
+          }`
+          : ""),
     );
   }
 
@@ -398,17 +419,21 @@ export class StreamListener {
     this.counters.bytesOut += bytes.length;
   }
 
-  #drop(reason: DropReason, detail: string): DroppedOutcome {
+  #drop(reason: StreamCloseReason, detail: string): DroppedOutcome<StreamCloseReason> {
     const d = this.counters.dropped;
     d[reason] = (d[reason] ?? 0) + 1;
     return { kind: "dropped", reason, detail };
   }
 
-  /** Finishes the stream; with `alert`, a fatal alert is sent (tls-records) or reported. */
-  #close(reason: DropReason, detail: string, alert?: AlertName): ClosedOutcome {
+  /**
+   * Finishes the stream. When the reason has an alert (core/gate/alerts.ts), it is sent
+   * (tls-records) or reported for the transport to send (handshake-messages).
+   */
+  #close(reason: StreamCloseReason, detail: string, decodeError?: DecodeErrorReason): ClosedOutcome {
     this.#finish("closed");
     const c = this.counters;
     c.closed[reason] = (c.closed[reason] ?? 0) + 1;
+    const alert = gateAlert(reason, decodeError);
     if (alert === undefined) return { kind: "closed", reason, detail };
     c.alerts++;
     if (!this.#records) return { kind: "closed", reason, detail, alert };
@@ -453,7 +478,7 @@ export class StreamListener {
 
   // ---------------------------------------------------------------- tls-records framing
 
-  #readRecords(chunk: Uint8Array): Outcome | undefined {
+  #readRecords(chunk: Uint8Array): StreamOutcome | undefined {
     const reader = this.#reader!;
     reader.push(chunk);
     for (;;) {
@@ -495,73 +520,86 @@ export class StreamListener {
   }
 
   /** A whole record header: checks 1-4 of the module comment. */
-  #recordHeader(type: number, version: number, length: number): Outcome | undefined {
+  #recordHeader(type: number, version: number, length: number): StreamOutcome | undefined {
     if (!isTlsContentType(type)) {
-      return this.#close("unexpected-record", `record content type ${type}`, "unexpected_message");
+      return this.#close("unexpected-record", `record content type ${type}`);
     }
     if (version >> 8 !== 3) {
-      return this.#close("bad-record-version", `record version 0x${version.toString(16).padStart(4, "0")}`, "protocol_version");
+      return this.#close("bad-record-version", `record version 0x${version.toString(16).padStart(4, "0")}`);
     }
     this.#firstRecord = false;
     if (length > this.#maxRecord) {
-      return this.#close("bad-record-length", `record of ${length} bytes exceeds ${this.#maxRecord}`, "record_overflow");
+      return this.#close("bad-record-length", `record of ${length} bytes exceeds ${this.#maxRecord}`);
     }
     const held = this.#asm.buffered;
     if (held + TLS_RECORD_HEADER_LENGTH + length > this.#maxBuffered) {
       return this.#close(
         "buffer-limit",
         `${held} bytes of a partial handshake message plus a ${length}-byte record exceed ${this.#maxBuffered}`,
-        "internal_error",
       );
     }
     return undefined;
   }
 
   /** A whole record. */
-  #record(type: number, body: Uint8Array): Outcome | undefined {
+  #record(type: number, body: Uint8Array): StreamOutcome | undefined {
     switch (type) {
       case ContentType.alert: {
         const detail = body.length === 2
-          ? `peer sent ${body[0] === 1 ? "warning" : body[0] === 2 ? "fatal" : `level-${body[0]}`} alert ${alertName(body[1])}`
+          ? `peer sent ${body[0] === 1 ? "warning" : body[0] === 2 ? "fatal" : `level-${body[0]}`} alert ${
+            alertName(body[1])
+          }`
           : `peer sent a malformed alert record of ${body.length} bytes`;
         const out = this.#close("peer-alert", detail);
-        return body.length === 2 ? { ...out, alert: alertName(body[1]) } : out;
+        return body.length === 2 ? { ...out, peerAlert: alertName(body[1]) } : out;
       }
       case ContentType.change_cipher_spec:
         if (this.#asm.buffered > 0) {
-          return this.#close("unexpected-record", "change_cipher_spec inside a handshake message (RFC 8446 §5.1)", "unexpected_message");
+          return this.#close(
+            "unexpected-record",
+            "change_cipher_spec inside a handshake message (RFC 8446 §5.1)",
+          );
         }
         if (body.length !== 1 || body[0] !== 1) {
-          return this.#close("unexpected-record", "change_cipher_spec must be the single byte 01 (RFC 8446 §5)", "unexpected_message");
+          return this.#close(
+            "unexpected-record",
+            "change_cipher_spec must be the single byte 01 (RFC 8446 §5)",
+          );
         }
         if (this.#ccsSeen) {
-          return this.#close("unexpected-record", "a second change_cipher_spec record", "unexpected_message");
+          return this.#close("unexpected-record", "a second change_cipher_spec record");
         }
         this.#ccsSeen = true;
         this.counters.changeCipherSpecIgnored++;
         return undefined;
       case ContentType.application_data: {
         if (this.#asm.buffered > 0) {
-          return this.#close("unexpected-record", "application_data inside a handshake message (RFC 8446 §5.1)", "unexpected_message");
+          return this.#close(
+            "unexpected-record",
+            "application_data inside a handshake message (RFC 8446 §5.1)",
+          );
         }
         const skip = this.#state === "awaiting-second-client-hello" ? this.#ch1EarlyData : this.#ccsSeen;
         if (!skip) {
-          return this.#close("unexpected-record", `application_data record ${this.#where()}`, "unexpected_message");
+          return this.#close("unexpected-record", `application_data record ${this.#where()}`);
         }
         this.#earlySkipped += body.length;
         if (this.#earlySkipped > this.#maxBuffered) {
-          return this.#close("buffer-limit", `more than ${this.#maxBuffered} bytes of 0-RTT data to skip`, "internal_error");
+          return this.#close("buffer-limit", `more than ${this.#maxBuffered} bytes of 0-RTT data to skip`);
         }
         this.counters.earlyDataSkipped += body.length;
         return undefined;
       }
       case ContentType.handshake:
         if (body.length === 0) {
-          return this.#close("unexpected-record", "zero-length handshake record (RFC 8446 §5.1)", "unexpected_message");
+          return this.#close("unexpected-record", "zero-length handshake record (RFC 8446 §5.1)");
         }
         return this.#handshakeBytes(body);
       default:
-        return this.#close("unexpected-record", `${type === ContentType.heartbeat ? "heartbeat" : `type ${type}`} record ${this.#where()}`, "unexpected_message");
+        return this.#close(
+          "unexpected-record",
+          `${type === ContentType.heartbeat ? "heartbeat" : `type ${type}`} record ${this.#where()}`,
+        );
     }
   }
 
@@ -570,13 +608,13 @@ export class StreamListener {
   }
 
   /** Feeds handshake bytes (one record's payload, or a chunk of bare messages) to the assembler. */
-  #handshakeBytes(src: Uint8Array): Outcome | undefined {
+  #handshakeBytes(src: Uint8Array): StreamOutcome | undefined {
     const asm = this.#asm;
     asm.push(src);
     for (;;) {
       // The type is judged once the 4-byte header is known, whatever the chunking.
       if (asm.pendingLength !== undefined && asm.pendingType !== HandshakeType.client_hello) {
-        return this.#close("not-client-hello", `handshake message type ${asm.pendingType} ${this.#where()}`, "unexpected_message");
+        return this.#close("not-client-hello", `handshake message type ${asm.pendingType} ${this.#where()}`);
       }
       const step = asm.next();
       if (step.kind === "need-data") return undefined;
@@ -584,14 +622,12 @@ export class StreamListener {
         return this.#close(
           "message-too-large",
           `ClientHello of ${step.length} bytes exceeds maxBufferedBytes ${this.#maxBuffered}`,
-          "illegal_parameter",
         );
       }
       if (this.#records && asm.buffered > 0) {
         return this.#close(
           "unexpected-record",
           "handshake data after the ClientHello in the same record (RFC 8446 §5.1: it must end at a record boundary)",
-          "unexpected_message",
         );
       }
       const out = this.#clientHello(step.message);
@@ -606,21 +642,20 @@ export class StreamListener {
 
   // ---------------------------------------------------------------- handshake-messages framing
 
-  #readMessages(chunk: Uint8Array): Outcome | undefined {
+  #readMessages(chunk: Uint8Array): StreamOutcome | undefined {
     return this.#handshakeBytes(chunk);
   }
 
   // ---------------------------------------------------------------- ClientHello
 
   /** A whole ClientHello message (4-byte header). */
-  #clientHello(message: Uint8Array): Outcome | undefined {
+  #clientHello(message: Uint8Array): StreamOutcome | undefined {
     let ch: ClientHello;
     try {
       ch = parseClientHello(message.subarray(4), { dtls: false });
     } catch (e) {
       if (e instanceof DecodeError) {
-        const illegal = e.reason === "duplicate-extension" || e.reason === "psk-not-last";
-        return this.#close("malformed-client-hello", e.message, illegal ? "illegal_parameter" : "decode_error");
+        return this.#close("malformed-client-hello", e.message, e.reason);
       }
       throw e;
     }
@@ -640,7 +675,6 @@ export class StreamListener {
       return this.#close(
         "unexpected-record",
         "change_cipher_spec before the first ClientHello (RFC 8446 §5)",
-        "unexpected_message",
       );
     }
     if (!offers13) {
@@ -649,17 +683,20 @@ export class StreamListener {
         : ch.legacyVersion >= TLS1_2;
       if (this.#acceptTls12 && offers12) return this.#acceptTransport(message, "tls1.2");
       const what = ch.supportedVersions !== undefined
-        ? `supported_versions [${ch.supportedVersions.map((v) => "0x" + v.toString(16).padStart(4, "0")).join(", ")}]`
+        ? `supported_versions [${
+          ch.supportedVersions.map((v) => "0x" + v.toString(16).padStart(4, "0")).join(", ")
+        }]`
         : `legacy_version 0x${ch.legacyVersion.toString(16).padStart(4, "0")} and no supported_versions`;
       return this.#close(
         "unsupported-version",
-        `ClientHello does not offer TLS 1.3 (${what})${offers12 ? "; TLS 1.2 is not enabled (acceptTls12)" : ""}`,
-        "protocol_version",
+        `ClientHello does not offer TLS 1.3 (${what})${
+          offers12 ? "; TLS 1.2 is not enabled (acceptTls12)" : ""
+        }`,
       );
     }
     if (this.#acceptWithoutRetry) return this.#acceptTransport(message, "tls1.3");
     const n = negotiate(ch, this.#policy);
-    if (!n.ok) return this.#close(n.reason, n.detail, n.alert);
+    if (!n.ok) return this.#close(n.reason, n.detail);
     const appData = this.#appData?.(this.#peer, ch);
     const retry = buildRetry(this.#keyring, this.#peer, ch, n, this.#now, false, appData);
     this.#pendingHrr = this.#records
@@ -670,21 +707,33 @@ export class StreamListener {
     return undefined;
   }
 
-  #cookieFailure(reason: SecondHelloFailureReason, detail: string, rejection?: CookieRejection): ClosedOutcome {
+  #cookieFailure(
+    reason: SecondHelloFailureReason,
+    detail: string,
+    rejection?: CookieRejection,
+  ): ClosedOutcome {
     if (rejection) {
       const cr = this.counters.cookieRejections;
       cr[rejection] = (cr[rejection] ?? 0) + 1;
     }
-    return this.#close(reason, detail, "illegal_parameter");
+    return this.#close(reason, detail);
   }
 
   /** ClientHello2: verify the cookie and CH2 against it. */
-  #second(message: Uint8Array): Outcome {
+  #second(message: Uint8Array): StreamOutcome {
     // The accepted result must not alias the caller's read buffer: work on a copy from here on
     // (one copy of one message per stream; ClientHello1 is never copied).
     const own = message.slice();
     const ch2 = parseClientHello(own.subarray(4), { dtls: false }); // decoded once already: cannot throw
-    const check = checkSecondClientHello(this.#keyring, this.#peer, ch2, this.#now, false, this.#policy, this.#lifetime);
+    const check = checkSecondClientHello(
+      this.#keyring,
+      this.#peer,
+      ch2,
+      this.#now,
+      false,
+      this.#policy,
+      this.#lifetime,
+    );
     if (!check.ok) return this.#cookieFailure(check.reason, check.detail, check.cookieRejection);
     const remainder = this.#takeRest();
     this.#finish("accepted");
