@@ -56,6 +56,25 @@ export { denoUdpAvailable, listenUdpDeno } from "./udp_deno.ts";
 export { bunUdpAvailable, listenUdpBun } from "./udp_bun.ts";
 export { autoUdpAdapter, listenUdp, type ListenUdpOptions, type UdpAdapterChoice } from "./udp.ts";
 export {
+  listenQuic,
+  type ListenQuicOptions,
+  type QuicEngine,
+  type QuicTransportEvent,
+  type QuicUdpAdapterChoice,
+  type QuicUdpServer,
+} from "./quic_udp.ts";
+export type {
+  QuicAccepted,
+  QuicDropped,
+  QuicDropReason,
+  QuicNeedMoreData,
+  QuicOutcome,
+  QuicSend,
+  QuicSentMessage,
+} from "../core/quic/outcome.ts";
+export type { QuicTokenKind, QuicTokenRejection } from "../core/quic/token.ts";
+export type { QuicVersionName } from "../core/quic/versions.ts";
+export {
   createNativeProvider,
   defaultCryptoProvider,
   type NativeCryptoFallback,

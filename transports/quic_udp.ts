@@ -1,0 +1,302 @@
+/**
+ * A UDP adapter for the sans-I/O `QuicListener` (core/quic/listener.ts): binds a socket (node:dgram, Deno's
+ * `Deno.listenDatagram` with `--unstable-net`, or `Bun.udpSocket`), feeds every datagram to the
+ * listener with the peer address and the current time, sends its replies (Retry, Version
+ * Negotiation, CONNECTION_CLOSE) and yields accepted connection attempts.
+ *
+ * The handshake itself (TLS 1.3 in QUIC mode) is not driven here: an accepted attempt carries
+ * what the engine needs, and {@link QuicUdpServer.send} lets it answer on the same socket.
+ * A retransmitted Initial of an accepted attempt is accepted again; deduplicate by
+ * `originalDcid` if that matters.
+ *
+ * @module
+ */
+import dgram from "node:dgram";
+import type { QuicAccepted, QuicDropReason, QuicOutcome, QuicSentMessage } from "../core/quic/outcome.ts";
+import type { QuicTokenRejection } from "../core/quic/token.ts";
+import type { PeerAddress } from "../core/peer.ts";
+import { type BindOptions, bindHost, isIpv6Host, peerFrom, sendHost } from "./address.ts";
+import { AsyncQueue } from "./queue.ts";
+import { bunGlobal, denoGlobal } from "./runtime.ts";
+
+/** Which socket implementation: `"node"` (default), `"deno"`, `"bun"`, or `"auto"`. */
+export type QuicUdpAdapterChoice = "node" | "deno" | "bun" | "auto";
+
+/** What happened to one datagram, for logs and the CLI. */
+export type QuicTransportEvent =
+  | {
+    /** A reply was sent. */
+    readonly type: "sent";
+    /** Which packet. */
+    readonly message: QuicSentMessage;
+    /** Its size. */
+    readonly bytes: number;
+    /** Destination. */
+    readonly peer: PeerAddress;
+    /** QUIC version of the reply (0 for Version Negotiation). */
+    readonly version: number;
+    /** Transport error code of a CONNECTION_CLOSE. */
+    readonly errorCode?: number;
+    /** Why a token failed, for an INVALID_TOKEN close. */
+    readonly tokenRejection?: QuicTokenRejection;
+  }
+  | {
+    /** An attempt was accepted. */
+    readonly type: "accepted";
+    /** The listener's result. */
+    readonly accepted: QuicAccepted;
+  }
+  | {
+    /** A datagram was dropped. */
+    readonly type: "dropped";
+    /** Why. */
+    readonly reason: QuicDropReason | "send-error" | "accept-queue-full";
+    /** Detail. */
+    readonly detail: string;
+    /** From where. */
+    readonly peer: PeerAddress;
+  };
+
+/** What {@link listenQuic} drives: a `QuicListener` (core/quic/listener.ts) or anything with its `receive`. */
+export interface QuicEngine {
+  /** One datagram from `peer` at `now` (ms) in, one outcome out. */
+  receive(datagram: Uint8Array, peer: PeerAddress, now: number): QuicOutcome;
+}
+
+/** Options of {@link listenQuic}. */
+export interface ListenQuicOptions extends BindOptions {
+  /** The listener every datagram goes through (a `QuicListener` (core/quic/listener.ts), or a wrapper around one). */
+  listener: QuicEngine;
+  /** Socket implementation (default `"node"`). */
+  adapter?: QuicUdpAdapterChoice;
+  /** Closes the server when aborted. */
+  signal?: AbortSignal;
+  /** Time source in ms (default `Date.now`). */
+  now?: () => number;
+  /** Called synchronously for every event. */
+  onEvent?: (event: QuicTransportEvent) => void;
+  /** Accepted attempts buffered for a consumer that has not taken them (default 1024). */
+  maxPendingAccepts?: number;
+}
+
+/** A bound QUIC front door: iterate it for accepted attempts. */
+export interface QuicUdpServer extends AsyncIterable<QuicAccepted>, AsyncDisposable {
+  /** The socket implementation in use. */
+  readonly adapter: "node:dgram" | "Deno.listenDatagram" | "Bun.udpSocket";
+  /** Bound address (port resolved). */
+  readonly addr: PeerAddress;
+  /** The next accepted attempt, or `undefined` once closed. */
+  accept(): Promise<QuicAccepted | undefined>;
+  /** Sends a datagram from the server socket. */
+  send(bytes: Uint8Array, peer: PeerAddress): Promise<void>;
+  /** Releases the socket; the accept iterator ends. */
+  close(): Promise<void>;
+}
+
+interface Binding {
+  adapter: QuicUdpServer["adapter"];
+  local: PeerAddress;
+  send(bytes: Uint8Array, peer: PeerAddress): Promise<void>;
+  close(): Promise<void>;
+}
+
+type Deliver = (bytes: Uint8Array, peer: PeerAddress) => void;
+
+async function bindNode(host: string, port: number, deliver: Deliver): Promise<Binding> {
+  const v6 = isIpv6Host(host);
+  const socket = dgram.createSocket({ type: v6 ? "udp6" : "udp4" });
+  await new Promise<void>((resolve, reject) => {
+    socket.once("error", reject);
+    socket.bind(port, host, () => {
+      socket.off("error", reject);
+      resolve();
+    });
+  });
+  let closed = false;
+  socket.on("error", () => {});
+  socket.on("message", (msg: Uint8Array, rinfo: { address: string; port: number }) => {
+    deliver(new Uint8Array(msg.buffer, msg.byteOffset, msg.byteLength), peerFrom(rinfo.address, rinfo.port));
+  });
+  const a = socket.address();
+  return {
+    adapter: "node:dgram",
+    local: peerFrom(a.address, a.port),
+    send: (bytes, peer) =>
+      new Promise<void>((resolve, reject) => {
+        if (closed) return reject(new Error("hellogate: socket closed"));
+        socket.send(bytes, peer.port, sendHost(peer, v6), (err) => (err ? reject(err) : resolve()));
+      }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        if (closed) return resolve();
+        closed = true;
+        socket.close(() => resolve());
+      }),
+  };
+}
+
+function bindDeno(host: string, port: number, deliver: Deliver): Promise<Binding> {
+  const deno = denoGlobal();
+  if (!deno?.listenDatagram) return Promise.reject(new Error("hellogate: Deno.listenDatagram needs --unstable-net"));
+  const v6 = isIpv6Host(host);
+  const conn = deno.listenDatagram({ hostname: host, port, transport: "udp" });
+  let closed = false;
+  const loop = (async () => {
+    while (!closed) {
+      try {
+        const [bytes, addr] = await conn.receive();
+        deliver(bytes, peerFrom(addr.hostname, addr.port));
+      } catch {
+        if (closed) break;
+      }
+    }
+  })();
+  return Promise.resolve({
+    adapter: "Deno.listenDatagram",
+    local: peerFrom(conn.addr.hostname, conn.addr.port),
+    send: async (bytes, peer) => {
+      if (closed) throw new Error("hellogate: socket closed");
+      await conn.send(bytes, { transport: "udp", hostname: sendHost(peer, v6), port: peer.port });
+    },
+    close: async () => {
+      if (closed) return;
+      closed = true;
+      try {
+        conn.close();
+      } catch { /* already closed */ }
+      await loop;
+    },
+  });
+}
+
+async function bindBun(host: string, port: number, deliver: Deliver): Promise<Binding> {
+  const bun = bunGlobal();
+  if (!bun?.udpSocket) throw new Error("hellogate: Bun.udpSocket is unavailable (not running under Bun)");
+  const v6 = isIpv6Host(host);
+  const socket = await bun.udpSocket({
+    hostname: host,
+    port,
+    binaryType: "uint8array",
+    socket: {
+      data(_s, data, p, address) {
+        deliver(new Uint8Array(data), peerFrom(address, p));
+      },
+      error() {},
+    },
+  });
+  let closed = false;
+  return {
+    adapter: "Bun.udpSocket",
+    local: peerFrom(socket.address.address, socket.port),
+    send: (bytes, peer) => {
+      if (closed) return Promise.reject(new Error("hellogate: socket closed"));
+      try {
+        socket.send(bytes, peer.port, sendHost(peer, v6));
+      } catch (e) {
+        return Promise.reject(e);
+      }
+      return Promise.resolve();
+    },
+    close: () => {
+      if (!closed) {
+        closed = true;
+        socket.close();
+      }
+      return Promise.resolve();
+    },
+  };
+}
+
+/**
+ * Binds a UDP socket and drives `options.listener` with it.
+ *
+ * @example
+ * ```ts
+ * import { listenQuic, type QuicEngine } from "@hellogate/hellogate/transports";
+ * declare const listener: QuicEngine; // a QuicListener
+ * const server = await listenQuic({ hostname: "127.0.0.1", port: 0, listener });
+ * for await (const attempt of server) console.log(attempt.versionName, attempt.sni, attempt.alpn);
+ * ```
+ */
+export async function listenQuic(options: ListenQuicOptions): Promise<QuicUdpServer> {
+  const host = bindHost(options);
+  const now = options.now ?? Date.now;
+  const emit = options.onEvent ?? (() => {});
+  const queue = new AsyncQueue<QuicAccepted>(options.maxPendingAccepts ?? 1024);
+  const state: { binding?: Binding } = {};
+  const pending: [Uint8Array, PeerAddress][] = [];
+  const deliver: Deliver = (bytes, peer) => {
+    if (!state.binding) {
+      pending.push([bytes, peer]);
+      return;
+    }
+    handle(bytes, peer);
+  };
+  function handle(bytes: Uint8Array, peer: PeerAddress): void {
+    const out = options.listener.receive(bytes, peer, now());
+    switch (out.kind) {
+      case "send": {
+        const ev: QuicTransportEvent = {
+          type: "sent",
+          message: out.message,
+          bytes: out.bytes.length,
+          peer: out.peer,
+          version: out.version,
+          ...(out.errorCode !== undefined ? { errorCode: out.errorCode } : {}),
+          ...(out.tokenRejection ? { tokenRejection: out.tokenRejection } : {}),
+        };
+        state.binding!.send(out.bytes, out.peer).then(
+          () => emit(ev),
+          (e) => emit({ type: "dropped", reason: "send-error", detail: String(e?.message ?? e), peer }),
+        );
+        break;
+      }
+      case "accepted":
+        emit({ type: "accepted", accepted: out });
+        if (!queue.push(out)) emit({ type: "dropped", reason: "accept-queue-full", detail: "consumer too slow", peer });
+        break;
+      case "dropped":
+        emit({ type: "dropped", reason: out.reason, detail: out.detail, peer });
+        break;
+      case "need-more-data":
+        break;
+    }
+  }
+  const choice = options.adapter ?? "node";
+  const adapter = choice === "auto" ? (bunGlobal()?.udpSocket ? "bun" : denoGlobal()?.listenDatagram ? "deno" : "node") : choice;
+  const port = options.port ?? 0;
+  const b = state.binding = adapter === "deno"
+    ? await bindDeno(host, port, deliver)
+    : adapter === "bun"
+    ? await bindBun(host, port, deliver)
+    : adapter === "node"
+    ? await bindNode(host, port, deliver)
+    : (() => {
+      throw new RangeError(`hellogate: unknown UDP adapter ${String(choice)}`);
+    })();
+  for (const [d, p] of pending.splice(0)) handle(d, p);
+  let closed = false;
+  const close = async () => {
+    if (closed) return;
+    closed = true;
+    queue.close();
+    await b.close();
+  };
+  options.signal?.addEventListener("abort", () => void close(), { once: true });
+  if (options.signal?.aborted) await close();
+  return {
+    adapter: b.adapter,
+    addr: b.local,
+    accept: async () => (await queue.next()).value,
+    send: (bytes, peer) => b.send(bytes, peer),
+    close,
+    [Symbol.asyncDispose]: close,
+    async *[Symbol.asyncIterator]() {
+      for (;;) {
+        const r = await queue.next();
+        if (r.done) return;
+        yield r.value;
+      }
+    },
+  };
+}
