@@ -55,3 +55,13 @@ export {
 export { binderFinishedKey, computeBinder, hkdfExpandLabel } from "./psk_binder.ts";
 export { readServerFlight, type ServerFlightItem, type ServerHandshakeMessage } from "./server_flight.ts";
 export { Dtls12TestClient, type Dtls12TestClientOptions, type Dtls12TestClientResult } from "./dtls12_client.ts";
+export {
+  connectInMemory,
+  type InMemoryPair,
+  pump,
+  type Tls13ClientEvent,
+  type Tls13ClientOutput,
+  type Tls13ClientState,
+  Tls13TestClient,
+  type Tls13TestClientOptions,
+} from "./tls13_client.ts";
