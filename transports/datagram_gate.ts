@@ -121,6 +121,10 @@ export class DatagramGate implements UdpListener {
   #onAbort = (): void => {
     void this.close();
   };
+  /** One handler for every failed send (no closure per datagram). */
+  #onSendError = (): void => {
+    this.counters.drop("io-error");
+  };
 
   /** Wraps a bound socket. Throws `RangeError` on invalid options. */
   constructor(binding: DatagramSocketBinding, options: DatagramGateOptions) {
@@ -194,7 +198,7 @@ export class DatagramGate implements UdpListener {
     switch (out.kind) {
       case "send": {
         this.counters.sent(out.message, out.bytes.length);
-        this.#binding.send(out.bytes, peer).catch(() => this.counters.drop("io-error"));
+        this.#binding.send(out.bytes, peer).catch(this.#onSendError);
         this.#onEvent?.({
           event: "sent",
           transport: "udp",

@@ -22,6 +22,9 @@ export function bunUdpAvailable(): boolean {
  * const udp = await listenUdpBun({ port: 0, engine }); // bun run ...
  * ```
  */
+/** What every successful send returns (Bun sends synchronously): no promise allocated per datagram. */
+const SENT: Promise<void> = Promise.resolve();
+
 export async function listenUdpBun(options: BindOptions & DatagramGateOptions): Promise<UdpListener> {
   const bun = bunGlobal();
   if (!bun?.udpSocket) throw new Error("hellogate: Bun.udpSocket is unavailable (not running under Bun)");
@@ -57,7 +60,7 @@ export async function listenUdpBun(options: BindOptions & DatagramGateOptions): 
       } catch (e) {
         return Promise.reject(e);
       }
-      return Promise.resolve();
+      return SENT;
     },
     close: () => {
       if (!closed) {

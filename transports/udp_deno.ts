@@ -56,10 +56,12 @@ export function listenUdpDeno(options: BindOptions & DatagramGateOptions): Promi
     gate = new DatagramGate({
       adapter: "Deno.listenDatagram",
       local: peerFrom(conn.addr.hostname, conn.addr.port),
-      send: async (bytes, peer) => {
-        if (closed) throw new Error("hellogate: socket closed");
-        await conn.send(bytes, { transport: "udp", hostname: sendHost(peer, v6), port: peer.port });
-      },
+      // Not an async function: one promise per datagram (Deno's own), not three (async wrapper,
+      // await, caller's catch chain on a fresh promise).
+      send: (bytes, peer) =>
+        closed
+          ? Promise.reject(new Error("hellogate: socket closed"))
+          : conn.send(bytes, { transport: "udp", hostname: sendHost(peer, v6), port: peer.port }) as Promise<unknown> as Promise<void>,
       close: async () => {
         if (closed) return;
         closed = true;
