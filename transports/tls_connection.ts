@@ -132,6 +132,8 @@ class TlsDriver {
   readonly #writer: WritableStreamDefaultWriter<Uint8Array>;
   /** Socket writes, in order. */
   #writes: Promise<void> = Promise.resolve();
+  /** `send` bytes of the current pump, written together when it ends. */
+  #batch: Uint8Array[] = [];
   #writeError: unknown;
   #summary: HandshakeSummary | undefined;
   #end: TlsClosedInfo | undefined;
@@ -240,8 +242,20 @@ class TlsDriver {
     }
   }
 
-  /** Polls the engine until it needs data; returns whether plaintext arrived. */
+  /**
+   * Polls the engine until it needs data; returns whether plaintext arrived. The `send` actions
+   * of one pump go out as one socket write (one TCP segment for a whole flight: no Nagle /
+   * delayed-ACK stall between the ServerHello and the encrypted flight).
+   */
   #pump(): boolean {
+    try {
+      return this.#pumpActions();
+    } finally {
+      this.#flushBatch();
+    }
+  }
+
+  #pumpActions(): boolean {
     let got = false;
     // After the peer's close_notify our side may still write (and then send our close_notify).
     for (let i = 0; i < 100_000 && (!this.#end || this.#end.reason === "peer-close-notify"); i++) {
@@ -266,6 +280,7 @@ class TlsDriver {
           got = true;
           break;
         case "closed":
+          this.#flushBatch(); // our alert goes out before the socket closes
           this.#finish({ reason: a.reason, detail: a.detail, ...(a.alert ? { alert: a.alert } : {}) });
           break;
         case "timer":
@@ -277,7 +292,22 @@ class TlsDriver {
   }
 
   #send(bytes: Uint8Array): void {
-    if (bytes.length === 0) return;
+    if (bytes.length > 0) this.#batch.push(bytes);
+  }
+
+  #flushBatch(): void {
+    if (this.#batch.length === 0) return;
+    const parts = this.#batch;
+    this.#batch = [];
+    let bytes = parts[0];
+    if (parts.length > 1) {
+      bytes = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+      let at = 0;
+      for (const p of parts) {
+        bytes.set(p, at);
+        at += p.length;
+      }
+    }
     this.#writes = this.#writes.then(() => this.#writer.write(bytes)).catch((e) => {
       this.#writeError ??= e;
     });
