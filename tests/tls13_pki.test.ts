@@ -112,3 +112,17 @@ test("loadServerCertificate: a SEC1 'EC PRIVATE KEY' is refused with a hint, a m
   assert.throws(() => loadServerCertificate(portableProvider, cert.certificatePem, fake), /pkcs8 -topk8/);
   assert.throws(() => loadServerCertificate(portableProvider, "nothing", fake), /no CERTIFICATE/);
 });
+
+test("RSA through the native provider: a self-signed RSA certificate, CertificateVerify with rsa_pss_rsae_sha256, never PKCS#1", async () => {
+  const { nativeProvider } = await import("../transports/native_crypto.ts");
+  const cert = generateSelfSignedCertificate(nativeProvider, { now: NOW, kind: "rsa" });
+  const server = new Tls13ServerEngine({ provider: nativeProvider, certificates: [cert] });
+  const { client, serverSummary } = connectInMemory(server, { provider: nativeProvider });
+  assert.deepEqual(client.events.filter((e) => e.kind === "error"), []);
+  assert.equal(serverSummary?.signatureScheme, 0x0804);
+  // A client offering only rsa_pkcs1_sha256 gets handshake_failure: PKCS#1 v1.5 is not for TLS 1.3 handshakes.
+  const s2 = new Tls13ServerEngine({ provider: nativeProvider, certificates: [cert] });
+  const p2 = connectInMemory(s2, { provider: nativeProvider, signatureAlgorithms: [0x0401] });
+  const closed = p2.serverActions.find((a) => a.kind === "closed");
+  assert.equal(closed?.kind === "closed" && closed.reason, "handshake-failure");
+});

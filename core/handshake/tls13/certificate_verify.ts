@@ -23,9 +23,17 @@ export function certificateVerifyContent(transcriptHash: Uint8Array, side: "serv
   return out;
 }
 
-/** The first of `ours` (key preference) that `offered` contains, or `undefined`. */
+/**
+ * True for schemes TLS 1.3 forbids in CertificateVerify: RSASSA-PKCS1-v1_5 (0x0401, 0x0501,
+ * 0x0601) and SHA-1 / legacy ones (0x0201, 0x0203) (RFC 8446 §4.2.3, §4.4.3).
+ */
+export function isLegacySignatureScheme(scheme: number): boolean {
+  return (scheme & 0xff) === 0x01 || scheme >> 8 === 0x02;
+}
+
+/** The first of `ours` (key preference) that `offered` contains and TLS 1.3 allows, or `undefined`. */
 export function chooseSignatureScheme(ours: readonly number[], offered: readonly number[]): number | undefined {
-  for (const s of ours) if (offered.includes(s)) return s;
+  for (const s of ours) if (offered.includes(s) && !isLegacySignatureScheme(s)) return s;
   return undefined;
 }
 
