@@ -34,6 +34,26 @@ export const COMMAND_HELP: Record<string, string> = {
                            serving and only the event output ends. A slow reader never blocks
                            the gate: events beyond a 256 KiB queue are dropped and counted
                            ({"event":"events-dropped","count":N} once the reader catches up).`,
+  serve: `usage: hellogate serve --tcp HOST:PORT [--cert F --key F] [--retry always|never|load]
+                      [--alpn h2,http/1.1] [--www] [--json] [--stats SECONDS] [--secret-file F]
+                      [--adapter auto|node|deno|bun] [--retry-key-share when-needed|always]
+                      [--exit-on-stdout-close]
+       hellogate serve --udp HOST:PORT [--cert F --key F] [--mtu N] [--json] [--adapter NAME]
+  Completes handshakes behind the stateless gate and echoes what each client sends.
+  --tcp HOST:PORT          TLS 1.3 over TCP: the gate, then the handshake engine.
+  --udp HOST:PORT          DTLS 1.2 over UDP (HelloVerifyRequest, then the DTLS 1.2 engine).
+  --cert F --key F         PEM certificate chain (leaf first) and PEM PKCS#8 key; without
+                           them a self-signed ECDSA P-256 certificate for localhost is made.
+  --retry POLICY           always (default): every client gets a stateless HelloRetryRequest
+                           with a cookie first; never: 1-RTT; load: retry only while 64 or
+                           more handshakes are in progress.
+  --alpn LIST              ALPN protocols in preference order.
+  --www                    answer each HTTP request with a page naming what was negotiated
+                           (like openssl s_server -www) instead of echoing.
+  --mtu N                  largest DTLS datagram we send (default 1200).
+  --json, --stats, --secret-file, --adapter, --retry-key-share, --exit-on-stdout-close:
+                           as for listen. JSON adds {"event":"handshake","transport","peer",
+                           "protocol","cipherSuite","group","signature","alpn","sni","retry"}.`,
   inspect: `usage: hellogate inspect [--transport udp|tcp] [--peer IP:PORT] [--secret-file F]
                         [--now UNIX_SECONDS] HEX|-
   Decodes a captured datagram (udp) or stream prefix (tcp), runs it through a fresh listener
@@ -52,6 +72,7 @@ export const OVERVIEW = `hellogate: a stateless cookie gate for DTLS and TLS 1.3
 
 usage: hellogate COMMAND [FLAGS]
   listen    run the gate on UDP and/or TCP and report what it does
+  serve     complete TLS 1.3 (TCP) or DTLS 1.2 (UDP) handshakes behind the gate
   inspect   decode a captured ClientHello and show what the gate answers
   keygen    make a cookie secret
   help      hellogate help COMMAND shows a command's flags

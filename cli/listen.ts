@@ -9,16 +9,13 @@ import { DatagramListener, type DtlsVersionName } from "../core/gate/datagram_li
 import { StreamListener } from "../core/gate/stream_listener.ts";
 import { formatPeer } from "../core/peer.ts";
 import { TransportCounters, type TransportEvent } from "../transports/counters.ts";
-import { listenUdp, type UdpAdapterChoice } from "../transports/udp.ts";
-import { listenTcp, type TcpAdapterChoice } from "../transports/tcp.ts";
+import { listenUdp } from "../transports/udp.ts";
+import { listenTcp } from "../transports/tcp.ts";
 import type { UdpListener } from "../transports/datagram_gate.ts";
-import { bunUdpAvailable } from "../transports/udp_bun.ts";
-import { denoUdpAvailable } from "../transports/udp_deno.ts";
-import { bunTcpAvailable } from "../transports/tcp_bun.ts";
-import { denoTcpAvailable } from "../transports/tcp_deno.ts";
 import type { TcpListener } from "../transports/stream_gate.ts";
 import { type Args, flag, type FlagSpec, has, UsageError } from "./args.ts";
 import { parseHostPortFlag } from "./host_port.ts";
+import { adapterFromArgs, bind } from "./bind.ts";
 import { keyringFromArgs } from "./secret_file.ts";
 import { eventJson, eventText } from "./events.ts";
 import { exitOnStdoutClose, Reporter, runUntilStopped, statsSecondsFrom } from "./reporter.ts";
@@ -30,7 +27,6 @@ export const LISTEN_FLAGS: FlagSpec = {
 };
 
 const VERSIONS = ["dtls1.0", "dtls1.2", "dtls1.3", "tls1.3"];
-const ADAPTERS = ["auto", "node", "deno", "bun"];
 
 /** Runs `listen` until SIGINT/SIGTERM; resolves with the exit code. */
 export async function listen(args: Args): Promise<number> {
@@ -46,13 +42,11 @@ export async function listen(args: Args): Promise<number> {
   const dtls = versionList.filter((v) => v.startsWith("dtls")) as DtlsVersionName[];
   if (udpAt !== undefined && dtls.length === 0) throw new UsageError("--udp needs a DTLS version in --versions", "listen");
   if (tcpAt !== undefined && !versionList.includes("tls1.3")) throw new UsageError("--tcp needs tls1.3 in --versions", "listen");
-  const adapter = (flag(args, "adapter") ?? "auto") as UdpAdapterChoice & TcpAdapterChoice;
-  if (!ADAPTERS.includes(adapter)) throw new UsageError(`--adapter ${adapter}: expected ${ADAPTERS.join(", ")}`, "listen");
+  const adapter = adapterFromArgs(args, "listen", udpAt !== undefined, tcpAt !== undefined);
   const retryKeyShare = flag(args, "retry-key-share") ?? "when-needed";
   if (retryKeyShare !== "when-needed" && retryKeyShare !== "always") {
     throw new UsageError(`--retry-key-share ${retryKeyShare}: expected when-needed or always`, "listen");
   }
-  checkAdapter(adapter, udpAt !== undefined, tcpAt !== undefined);
   const udpBind = udpAt !== undefined ? parseHostPortFlag(udpAt, "udp") : undefined;
   const tcpBind = tcpAt !== undefined ? parseHostPortFlag(tcpAt, "tcp") : undefined;
   const statsSeconds = statsSecondsFrom(args, "listen");
@@ -143,54 +137,4 @@ export async function listen(args: Args): Promise<number> {
   reporter.start();
   if (reporter.stdoutClosed && exitOnClose) stopNow();
   return await done;
-}
-
-/** A usage error when `--adapter deno|bun` names an adapter this process cannot run. */
-function checkAdapter(adapter: string, udp: boolean, tcp: boolean): void {
-  if (adapter === "bun" && ((udp && !bunUdpAvailable()) || (tcp && !bunTcpAvailable()))) {
-    throw new UsageError("--adapter bun: not running under Bun (use auto or node)", "listen");
-  }
-  if (adapter === "deno" && tcp && !denoTcpAvailable()) {
-    throw new UsageError("--adapter deno: not running under Deno (use auto or node)", "listen");
-  }
-  if (adapter === "deno" && udp && !denoUdpAvailable()) {
-    throw new UsageError(
-      "--adapter deno: Deno UDP sockets need `deno run --unstable-net` (or use auto or node)",
-      "listen",
-    );
-  }
-}
-
-/** Thrown when a socket cannot be bound (exit code 1), naming the transport, address and reason. */
-export class BindError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "BindError";
-  }
-}
-
-/** Runs `open`, turning a failure into a {@link BindError} that names transport, address and reason. */
-export async function bind<T>(transport: string, at: string, open: () => Promise<T>): Promise<T> {
-  try {
-    return await open();
-  } catch (e) {
-    throw new BindError(`cannot listen on ${transport} ${at}: ${bindReason(e)}`);
-  }
-}
-
-/** A short reason for a bind failure (the error code when there is one). */
-function bindReason(e: unknown): string {
-  const err = e as { code?: unknown; message?: unknown; name?: unknown };
-  const message = String(err?.message ?? e).replace(/^(hellogate: )+/, "");
-  const code = typeof err?.code === "string" ? err.code : undefined;
-  if (code === "EADDRINUSE" || /in use|EADDRINUSE/i.test(message) || err?.name === "AddrInUse") {
-    return "address already in use";
-  }
-  if (code === "EACCES" || /permission denied|EACCES/i.test(message) || err?.name === "PermissionDenied") {
-    return "permission denied";
-  }
-  if (code === "EADDRNOTAVAIL" || /not available|EADDRNOTAVAIL/i.test(message) || err?.name === "AddrNotAvailable") {
-    return "address not available on this host";
-  }
-  return code && !message.includes(code) ? `${code} ${message}` : message || "unknown error";
 }

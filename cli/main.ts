@@ -11,6 +11,7 @@ import { VERSION } from "./version.ts";
 import { listen, LISTEN_FLAGS } from "./listen.ts";
 import { inspect, INSPECT_FLAGS } from "./inspect.ts";
 import { keygen, KEYGEN_FLAGS } from "./keygen.ts";
+import { serve, SERVE_FLAGS } from "./serve.ts";
 
 interface Command {
   readonly flags: FlagSpec;
@@ -19,6 +20,7 @@ interface Command {
 
 const COMMANDS: Record<string, Command> = {
   listen: { flags: LISTEN_FLAGS, run: listen },
+  serve: { flags: SERVE_FLAGS, run: serve },
   inspect: { flags: INSPECT_FLAGS, run: inspect },
   keygen: { flags: KEYGEN_FLAGS, run: keygen },
 };

@@ -72,11 +72,14 @@ export class Reporter {
     this.#timer = setInterval(() => this.#tick(), this.#periodSeconds * 1000);
   }
 
-  /** Stops the periodic reports, reports `stopped` with the counters, and flushes stdout (at most 2 s). */
-  async finish(): Promise<void> {
+  /**
+   * Stops the periodic reports, reports `stopped` with the counters (and `extra` fields), and
+   * flushes stdout (at most 2 s).
+   */
+  async finish(extra: Record<string, unknown> = {}): Promise<void> {
     if (this.#timer !== undefined) clearInterval(this.#timer);
     this.#timer = undefined;
-    if (this.#json) this.#out.line(JSON.stringify({ event: "stopped", counters: this.#counters.snapshot() }));
+    if (this.#json) this.#out.line(JSON.stringify({ event: "stopped", counters: this.#counters.snapshot(), ...extra }));
     else {
       this.#clearStatus();
       process.stderr.write(`${counterLine(this.#counters)}\n`);

@@ -22,6 +22,10 @@ export interface StatsSample {
   readonly hrrPerSecond: number;
   /** Handshakes started and not yet accepted or closed. */
   readonly handshakesInProgress: number;
+  /** `serve`: TLS handshakes completed since start. */
+  readonly handshakesCompleted?: number;
+  /** `serve`: TLS handshakes that failed after the gate since start. */
+  readonly handshakesFailed?: number;
   /** The counters at this moment. */
   readonly counters: CountersSnapshot;
 }
@@ -32,6 +36,10 @@ export class LiveStats {
   datagrams = 0;
   /** Handshakes started and not finished (incremented and decremented by the command). */
   inProgress = 0;
+  /** When set, the source of "handshakes in progress" instead of {@link LiveStats.inProgress}. */
+  inProgressSource: (() => number) | undefined;
+  /** When set, more counters merged into every sample (e.g. handshakes completed). */
+  extra: (() => Record<string, number>) | undefined;
   readonly #counters: TransportCounters;
   #last: { at: number; datagrams: number; hvr: number; hrr: number };
 
@@ -62,7 +70,8 @@ export class LiveStats {
       datagramsPerSecond: rate(this.datagrams - this.#last.datagrams),
       hvrPerSecond: rate(c.hvrSent - this.#last.hvr),
       hrrPerSecond: rate(c.hrrSent - this.#last.hrr),
-      handshakesInProgress: this.inProgress,
+      handshakesInProgress: this.inProgressSource ? this.inProgressSource() : this.inProgress,
+      ...this.extra?.(),
       counters: c.snapshot(),
     };
     this.#last = { at: now, datagrams: this.datagrams, hvr: c.hvrSent, hrr: c.hrrSent };
