@@ -1,45 +1,59 @@
 /**
  * hellogate: a stateless cookie gate in front of DTLS 1.0/1.2/1.3 and TLS 1.3 handshakes.
  *
- * A listener consumes bytes and returns one {@link Outcome}: send a HelloVerifyRequest or
+ * A listener consumes bytes and returns one outcome: send a HelloVerifyRequest or
  * HelloRetryRequest, `accepted` (the peer proved its address; everything the handshake needs to
- * continue is attached), `need-more-data`, or `dropped` with a typed reason. Nothing is allocated
- * for a peer until its cookie verifies.
+ * continue is attached), `need-more-data`, or `dropped` / `closed` with a typed reason. Nothing is
+ * allocated for a peer until its cookie verifies. Wire codecs live in `./wire`, sockets in
+ * `./transports`, test clients in `./testing`.
  *
  * @example
  * ```ts
- * import { parseClientHello, groupName } from "@hellogate/hellogate";
- * declare const body: Uint8Array;
- * const ch = parseClientHello(body, { dtls: false });
- * console.log(ch.supportedGroups?.map(groupName));
+ * import { CookieKeyring, DatagramListener } from "@hellogate/hellogate";
+ * const listener = new DatagramListener({ keyring: CookieKeyring.random() });
+ * declare const datagram: Uint8Array;
+ * const out = listener.receive(datagram, { family: "ipv4", address: "192.0.2.7", port: 5000 }, Date.now());
+ * if (out.kind === "send") console.log("reply with", out.message);
  * ```
  *
  * @module
  */
-export { DecodeError, type DecodeErrorReason } from "./core/wire/decode_error.ts";
-export { Reader } from "./core/wire/reader.ts";
-export { Writer } from "./core/wire/writer.ts";
+// The gate: listeners, keyring, outcomes.
 export {
-  dtlsRecords,
-  type DtlsRecord,
-  encodeDtlsRecord,
-  encodeTlsRecord,
-  isDtlsUnifiedHeader,
-  peekTlsRecordHeader,
-  readDtlsRecord,
-  type TlsRecordHeader,
-} from "./core/wire/record.ts";
+  DatagramListener,
+  type DatagramListenerCounters,
+  type DatagramListenerOptions,
+  type DtlsVersionName,
+} from "./core/gate/datagram_listener.ts";
 export {
-  type DtlsHandshakeFragment,
-  encodeDtlsHandshake,
-  encodeTlsHandshake,
-  readDtlsHandshakeFragment,
-} from "./core/wire/handshake_header.ts";
-export { isGrease, ProtocolVersion, type ProtocolName, versionName } from "./core/constants/versions.ts";
-export { CipherSuite, cipherSuiteName, type HashName, tls13SuiteHash } from "./core/constants/cipher_suites.ts";
-export { clientShareLength, groupName, NamedGroup } from "./core/constants/groups.ts";
-export { ExtensionType, extensionName } from "./core/constants/extensions.ts";
-export { AlertDescription, alertName, type AlertName, ContentType, HandshakeType } from "./core/constants/protocol.ts";
+  DEFAULT_STREAM_MAX_BUFFERED_BYTES,
+  DEFAULT_STREAM_MAX_RECORD_BYTES,
+  type StreamFraming,
+  StreamListener,
+  type StreamListenerCounters,
+  type StreamListenerOptions,
+  type StreamListenerState,
+} from "./core/gate/stream_listener.ts";
+export type * from "./core/gate/outcome.ts";
+export { GATE_ALERTS } from "./core/gate/alerts.ts";
+export {
+  DEFAULT_GROUPS,
+  DEFAULT_TLS13_CIPHER_SUITES,
+  type RetryKeyShare,
+  type RetryOptions,
+  type RetryPolicy,
+} from "./core/gate/retry.ts";
+export type { ReassemblyCounters, ReassemblyOptions } from "./core/gate/reassembly.ts";
+export {
+  CookieKeyring,
+  type DerivedKeyringOptions,
+  type KeyringOptions,
+  MIN_SECRET_LENGTH,
+} from "./core/gate/cookie/keyring.ts";
+export type { CookieRejection } from "./core/gate/cookie/verdict.ts";
+// Peers.
+export { formatPeer, normalizePeer, type PeerAddress, parsePeer, UNSPECIFIED_PEER } from "./core/peer.ts";
+// ClientHello parsing.
 export {
   type ClientHello,
   type ClientHelloOffsets,
@@ -55,87 +69,26 @@ export type {
   PskIdentity,
   UseSrtp,
 } from "./core/messages/client_hello_extensions.ts";
+export { DecodeError, type DecodeErrorReason } from "./core/wire/decode_error.ts";
+// Constants and names.
+export { isGrease, ProtocolVersion, type ProtocolName, versionName } from "./core/constants/versions.ts";
+export { CipherSuite, cipherSuiteName, type HashName } from "./core/constants/cipher_suites.ts";
+export { groupName, NamedGroup } from "./core/constants/groups.ts";
+export { ExtensionType, extensionName } from "./core/constants/extensions.ts";
+export { AlertDescription, alertName, type AlertName, ContentType, HandshakeType } from "./core/constants/protocol.ts";
+// Crypto provider (the portable one; the native one is in ./transports).
 export {
-  type ClientHelloFields,
-  encodeAlpn,
-  encodeClientHello,
-  encodeCookieExtension,
-  encodeKeyShareClient,
-  encodeServerName,
-  encodeSupportedVersionsClient,
-  encodeU16List,
-  encodeU8Vector,
-  type ExtensionToEncode,
-} from "./core/messages/client_hello_encoder.ts";
-export { formatPeer, normalizePeer, type PeerAddress, parsePeer, UNSPECIFIED_PEER } from "./core/peer.ts";
-export type * from "./core/gate/outcome.ts";
-export {
-  CookieKeyring,
-  type CookieKeySlot,
-  type DerivedKeyringOptions,
-  type KeyringOptions,
-  MIN_SECRET_LENGTH,
-} from "./core/gate/cookie/keyring.ts";
-export { HVR_COOKIE_LENGTH, type HvrCookieInfo, issueHvrCookie, verifyHvrCookie } from "./core/gate/cookie/hvr_cookie.ts";
-export {
-  HRR_COOKIE_MAC_LENGTH,
-  HRR_COOKIE_MAX_APP_DATA,
-  HRR_COOKIE_PEER_FREE_TAG_LENGTH,
-  type HrrCookieFields,
-  type HrrCookieInfo,
-  hrrCookieLength,
-  issueHrrCookie,
-  verifyHrrCookie,
-} from "./core/gate/cookie/hrr_cookie.ts";
-export {
-  type CookieCheckOptions,
-  type CookieRejected,
-  type CookieRejection,
-  type CookieVerdict,
-  DEFAULT_COOKIE_LIFETIME_SECONDS,
-  DEFAULT_MAX_CLOCK_SKEW_SECONDS,
-} from "./core/gate/cookie/verdict.ts";
-export { CookieMacKey, MacStream } from "./core/gate/cookie/mac.ts";
-export {
-  DatagramListener,
-  type DatagramListenerCounters,
-  type DatagramListenerOptions,
-  type DtlsVersionName,
-} from "./core/gate/datagram_listener.ts";
-export {
-  ENTRY_OVERHEAD_BYTES,
-  MAX_RANGES,
-  ReassemblyBudget,
-  type ReassemblyCounters,
-  type ReassemblyOptions,
-  type ReassemblyResult,
-  type FragmentInput,
-} from "./core/gate/reassembly.ts";
-export {
-  DEFAULT_GROUPS,
-  DEFAULT_TLS13_CIPHER_SUITES,
-  negotiate,
-  type Negotiation,
-  type RetryKeyShare,
-  type RetryOptions,
-  type RetryPolicy,
-} from "./core/gate/retry.ts";
-export {
-  CHANGE_CIPHER_SPEC_RECORD,
-  encodeHelloRetryRequestBody,
-  encodeHelloRetryRequestMessage,
-  encodeMessageHash,
-  HELLO_RETRY_REQUEST_RANDOM,
-  type HelloRetryRequestFields,
-  transcriptPrefix,
-} from "./core/messages/hello_retry_request.ts";
-export { encodeHelloVerifyRequest, type HelloVerifyRequestFields } from "./core/messages/hello_verify_request.ts";
-export {
-  DEFAULT_STREAM_MAX_BUFFERED_BYTES,
-  DEFAULT_STREAM_MAX_RECORD_BYTES,
-  type StreamFraming,
-  StreamListener,
-  type StreamListenerCounters,
-  type StreamListenerOptions,
-  type StreamListenerState,
-} from "./core/gate/stream_listener.ts";
+  type Aead,
+  type AeadName,
+  type CryptoProvider,
+  type EphemeralKey,
+  type HeaderProtectionName,
+  type RunningHash,
+  SignatureScheme,
+  signatureSchemeName,
+  type SigningKey,
+  type SigningKeyKind,
+} from "./core/crypto/provider.ts";
+export { createPortableProvider, portableProvider } from "./core/crypto/portable.ts";
+// Stateful engines: the action union they share.
+export type * from "./core/handshake/actions.ts";

@@ -1,10 +1,9 @@
 // acceptStream over any WHATWG stream pair, e.g. a QUIC CRYPTO stream carrying bare handshake
 // messages. Here the "network" is an in-memory pipe and the peer is the scripted test client.
 // Run: deno run -A examples/stream_accept.ts   (or: bun examples/stream_accept.ts)
-import { CookieKeyring } from "../core/gate/cookie/keyring.ts";
-import { StreamListener } from "../core/gate/stream_listener.ts";
+import { CookieKeyring, StreamListener } from "../mod.ts";
 import { acceptStream } from "../transports/mod.ts";
-import { ScriptedClient } from "../testing/scripted_client.ts";
+import { ScriptedClient } from "../testing/mod.ts";
 
 const up = new TransformStream<Uint8Array, Uint8Array>();
 const down = new TransformStream<Uint8Array, Uint8Array>();

@@ -6,8 +6,7 @@
  * @module
  */
 import { sha256 } from "@noble/hashes/sha2.js";
-import { CookieKeyring } from "../core/gate/cookie/keyring.ts";
-import { StreamListener } from "../core/gate/stream_listener.ts";
+import { CookieKeyring, StreamListener } from "../mod.ts";
 import { ScriptedClient, seededRandom } from "../testing/mod.ts";
 
 const keyring = CookieKeyring.random();

@@ -1,8 +1,6 @@
 // A stateless TLS 1.3 gate on TCP: HelloRetryRequest with a cookie, then hand the connection on.
 // Run: deno run -A examples/tcp_listen.ts   (or: bun examples/tcp_listen.ts)
-import { CookieKeyring } from "../core/gate/cookie/keyring.ts";
-import { StreamListener } from "../core/gate/stream_listener.ts";
-import { formatPeer } from "../core/peer.ts";
+import { CookieKeyring, formatPeer, StreamListener } from "../mod.ts";
 import { listenTcp } from "../transports/mod.ts";
 
 const keyring = CookieKeyring.random();

@@ -1,8 +1,6 @@
 // A stateless DTLS gate on UDP: answer HelloVerifyRequests / HelloRetryRequests, hand accepted
 // peers to your DTLS stack. Run: deno run -A examples/udp_listen.ts   (or: bun examples/udp_listen.ts)
-import { CookieKeyring } from "../core/gate/cookie/keyring.ts";
-import { DatagramListener } from "../core/gate/datagram_listener.ts";
-import { formatPeer } from "../core/peer.ts";
+import { CookieKeyring, DatagramListener, formatPeer } from "../mod.ts";
 import { listenUdp } from "../transports/mod.ts";
 
 const ac = new AbortController();

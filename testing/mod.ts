@@ -44,7 +44,18 @@ export {
   wrapInDtlsRecords,
 } from "./fragment.ts";
 export { cryptoRandom, type RandomSource, seededRandom } from "./random.ts";
-export type { ExtensionToEncode } from "../core/messages/client_hello_encoder.ts";
+export {
+  type ClientHelloFields,
+  encodeAlpn,
+  encodeClientHello,
+  encodeCookieExtension,
+  encodeKeyShareClient,
+  encodeServerName,
+  encodeSupportedVersionsClient,
+  encodeU16List,
+  encodeU8Vector,
+  type ExtensionToEncode,
+} from "../core/messages/client_hello_encoder.ts";
 export {
   hashBytes,
   hashLength,

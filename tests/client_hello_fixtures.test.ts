@@ -2,7 +2,8 @@
 // one goes through record framing, handshake framing (reassembling fragments) and the parser.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { parseClientHello, readDtlsHandshakeFragment, readDtlsRecord } from "../mod.ts";
+import { parseClientHello } from "../mod.ts";
+import { readDtlsHandshakeFragment, readDtlsRecord } from "../wire.ts";
 import { DTLS_FIXTURES, loadHexFixture, TLS_FIXTURES, toHex } from "./helpers/fixtures.ts";
 import { dtlsMessageFromDatagrams, tlsMessageFromStream } from "./helpers/reassemble.ts";
 

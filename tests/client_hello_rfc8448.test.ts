@@ -1,7 +1,8 @@
 // RFC 8448 §3 (Simple 1-RTT Handshake): the published ClientHello, parsed field by field.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { findExtension, parseClientHello, peekTlsRecordHeader } from "../mod.ts";
+import { findExtension, parseClientHello } from "../mod.ts";
+import { peekTlsRecordHeader } from "../wire.ts";
 import { hex, loadHexFixture, toHex } from "./helpers/fixtures.ts";
 
 const [record] = loadHexFixture("rfc8448-clienthello");

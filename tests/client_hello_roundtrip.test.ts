@@ -4,18 +4,9 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import {
-  encodeAlpn,
-  encodeClientHello,
-  encodeCookieExtension,
-  encodeKeyShareClient,
-  encodeServerName,
-  encodeSupportedVersionsClient,
-  encodeU16List,
-  encodeU8Vector,
-  parseClientHello,
-  Writer,
-} from "../mod.ts";
+import { encodeAlpn, encodeClientHello, encodeCookieExtension, encodeKeyShareClient, encodeServerName, encodeSupportedVersionsClient, encodeU16List, encodeU8Vector } from "../testing/mod.ts";
+import { parseClientHello } from "../mod.ts";
+import { Writer } from "../wire.ts";
 
 type Expect = Record<string, unknown>;
 interface GenExt {

@@ -1,6 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { DecodeError, encodeClientHello, parseClientHello } from "../mod.ts";
+import { DecodeError, parseClientHello } from "../mod.ts";
+import { encodeClientHello } from "../testing/mod.ts";
 
 test("encode/parse a minimal DTLS ClientHello", () => {
   const body = encodeClientHello({

@@ -2,7 +2,8 @@
 // (fast-check): only DecodeError, never another exception.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { DecodeError, parseClientHello, readDtlsRecord } from "../mod.ts";
+import { DecodeError, parseClientHello } from "../mod.ts";
+import { readDtlsRecord } from "../wire.ts";
 import { DTLS_FIXTURES, loadHexFixture } from "./helpers/fixtures.ts";
 import {
   fixtureBodies,

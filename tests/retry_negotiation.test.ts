@@ -1,7 +1,8 @@
 // core/gate/retry.ts negotiate(): suite and group choice, and the retryKeyShare policy.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { negotiate, parseClientHello } from "../mod.ts";
+import { negotiate } from "../core/gate/retry.ts";
+import { parseClientHello } from "../mod.ts";
 import { dtls13ClientHelloBody } from "./helpers/dtls13_flight.ts";
 
 const X25519 = 0x001d, P256 = 0x0017, P384 = 0x0018;

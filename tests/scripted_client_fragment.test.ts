@@ -4,7 +4,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { parseClientHello, readDtlsHandshakeFragment, readDtlsRecord } from "../mod.ts";
+import { parseClientHello } from "../mod.ts";
+import { readDtlsHandshakeFragment, readDtlsRecord } from "../wire.ts";
 import {
   concatBytes,
   dtlsHandshakeFragment,

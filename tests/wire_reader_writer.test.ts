@@ -3,7 +3,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { DecodeError, Reader, Writer } from "../mod.ts";
+import { DecodeError } from "../mod.ts";
+import { Reader, Writer } from "../wire.ts";
 import { hex } from "./helpers/fixtures.ts";
 
 function decodeError(f: () => unknown): DecodeError {

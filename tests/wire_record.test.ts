@@ -2,18 +2,8 @@
 // hand-written bytes from RFC 8446 §5.1, RFC 6347 §4.1 / §4.2.2 and RFC 9147 §4.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import {
-  DecodeError,
-  dtlsRecords,
-  encodeDtlsHandshake,
-  encodeDtlsRecord,
-  encodeTlsHandshake,
-  encodeTlsRecord,
-  isDtlsUnifiedHeader,
-  peekTlsRecordHeader,
-  readDtlsHandshakeFragment,
-  readDtlsRecord,
-} from "../mod.ts";
+import { DecodeError } from "../mod.ts";
+import { dtlsRecords, encodeDtlsHandshake, encodeDtlsRecord, encodeTlsHandshake, encodeTlsRecord, isDtlsUnifiedHeader, peekTlsRecordHeader, readDtlsHandshakeFragment, readDtlsRecord } from "../wire.ts";
 import { concat, hex } from "./helpers/fixtures.ts";
 
 test("peekTlsRecordHeader: needs 5 bytes, reads type/version/length", () => {

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { encodeClientHello, encodeCookieExtension, encodeKeyShareClient, encodeSupportedVersionsClient, encodeU16List } from "../../mod.ts";
+import { encodeClientHello, encodeCookieExtension, encodeKeyShareClient, encodeSupportedVersionsClient, encodeU16List } from "../../testing/mod.ts";
 import { concat } from "./fixtures.ts";
 
 /** Options for {@link dtls13ClientHelloBody}. */

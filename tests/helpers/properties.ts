@@ -5,13 +5,8 @@
  * @module
  */
 import fc from "fast-check";
-import {
-  DecodeError,
-  dtlsRecords,
-  parseClientHello,
-  readDtlsHandshakeFragment,
-  readDtlsRecord,
-} from "../../mod.ts";
+import { DecodeError, parseClientHello } from "../../mod.ts";
+import { dtlsRecords, readDtlsHandshakeFragment, readDtlsRecord } from "../../wire.ts";
 import { DTLS_FIXTURES, loadHexFixture, TLS_FIXTURES } from "./fixtures.ts";
 import { dtlsMessageFromDatagrams, tlsMessageFromStream } from "./reassemble.ts";
 

@@ -4,14 +4,7 @@
  *
  * @module
  */
-import {
-  type DtlsHandshakeFragment,
-  type DtlsRecord,
-  dtlsRecords,
-  peekTlsRecordHeader,
-  readDtlsHandshakeFragment,
-  type TlsRecordHeader,
-} from "../../mod.ts";
+import { type DtlsHandshakeFragment, type DtlsRecord, dtlsRecords, peekTlsRecordHeader, readDtlsHandshakeFragment, type TlsRecordHeader } from "../../wire.ts";
 
 /** A reassembled DTLS handshake message with the records and fragments it came in. */
 export interface DtlsMessage {

@@ -39,7 +39,10 @@ export interface DerivedKeyringOptions extends KeyringOptions {
 export interface CookieKeySlot {
   /** Key id (0..15) written into cookies. */
   readonly id: number;
-  /** The pre-keyed MAC (redacted when printed). */
+  /**
+   * The pre-keyed MAC (redacted when printed).
+   * @internal For the cookie codecs; not part of the public API.
+   */
   readonly key: CookieMacKey;
 }
 
@@ -230,7 +233,10 @@ export class CookieKeyring {
     this.#current = { id: this.#n & 15, key: this.#make(this.#n) };
   }
 
-  /** The key that issues cookies at `now` (ms). Used by the cookie codecs. */
+  /**
+   * The key that issues cookies at `now` (ms).
+   * @internal For the cookie codecs; not part of the public API.
+   */
   issuingKey(now: number): CookieKeySlot {
     if (this.#kind === "derived") this.#sync(now);
     return this.#current;
@@ -240,6 +246,7 @@ export class CookieKeyring {
    * The key with id `keyId` if it may verify a cookie at `now` (ms), else `undefined`.
    * `skewSeconds` lets a derived keyring accept the next epoch's key that early. Used by the
    * cookie codecs; allocates nothing.
+   * @internal For the cookie codecs; not part of the public API.
    */
   verifyingKey(keyId: number, now: number, skewSeconds: number): CookieMacKey | undefined {
     if (this.#kind === "derived") {
