@@ -55,8 +55,14 @@ export async function listenUdpBun(options: BindOptions & DatagramGateOptions): 
     send: (bytes, peer) => {
       if (closed) return Promise.reject(new Error("hellogate: socket closed"));
       try {
-        // Bun throws synchronously (ECONNREFUSED) on the send after an ICMP error.
-        socket.send(bytes, peer.port, sendHost(peer, v6));
+        // Bun throws synchronously (ECONNREFUSED) on the send after an ICMP error. That error
+        // belongs to an earlier datagram (to another peer, often one that just closed its port),
+        // and the failed call consumed it: send this datagram once more rather than lose it.
+        try {
+          socket.send(bytes, peer.port, sendHost(peer, v6));
+        } catch {
+          socket.send(bytes, peer.port, sendHost(peer, v6));
+        }
       } catch (e) {
         return Promise.reject(e);
       }

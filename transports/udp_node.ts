@@ -43,7 +43,14 @@ export async function listenUdpNode(options: UdpListenOptions): Promise<UdpListe
     send: (bytes, peer) =>
       new Promise<void>((resolve, reject) => {
         if (closed) return reject(new Error("hellogate: socket closed"));
-        socket.send(bytes, peer.port, sendHost(peer, v6), (err) => (err ? reject(err) : resolve()));
+        const host = sendHost(peer, v6);
+        // Under Bun a send can fail with the ECONNREFUSED of an earlier datagram's ICMP error
+        // (often a peer that just closed its port); that call consumed the error, so retry once.
+        socket.send(bytes, peer.port, host, (err) => {
+          if (!err) return resolve();
+          if (closed) return reject(err);
+          socket.send(bytes, peer.port, host, (again) => (again ? reject(again) : resolve()));
+        });
       }),
     close: () =>
       new Promise<void>((resolve) => {
