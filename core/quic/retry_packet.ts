@@ -5,12 +5,22 @@
  *
  * @module
  */
-import type { CryptoProvider } from "../crypto/provider.ts";
+import type { Aead, CryptoProvider } from "../crypto/provider.ts";
 import type { QuicVersionInfo } from "./versions.ts";
 
 /** Length of the Retry Integrity Tag. */
 export const RETRY_TAG_LENGTH = 16;
 const EMPTY = new Uint8Array(0);
+/** The fixed-key Retry AEAD per provider and version (public keys: caching them is safe). */
+const RETRY_AEADS = new WeakMap<CryptoProvider, Map<number, Aead>>();
+
+function retryAead(provider: CryptoProvider, info: QuicVersionInfo): Aead {
+  let m = RETRY_AEADS.get(provider);
+  if (!m) RETRY_AEADS.set(provider, m = new Map());
+  let a = m.get(info.version);
+  if (!a) m.set(info.version, a = provider.aead("aes-128-gcm", info.retryKey));
+  return a;
+}
 
 /** What goes into a Retry packet. */
 export interface RetryFields {
@@ -39,7 +49,7 @@ export function retryIntegrityTag(
   pseudo[0] = originalDcid.length;
   pseudo.set(originalDcid, 1);
   pseudo.set(retryWithoutTag, 1 + originalDcid.length);
-  return provider.aead("aes-128-gcm", info.retryKey).seal(info.retryNonce, pseudo, EMPTY);
+  return retryAead(provider, info).seal(info.retryNonce, pseudo, EMPTY);
 }
 
 /** Encodes a Retry packet with its integrity tag. Throws `RangeError` for connection IDs over 20 bytes. */
