@@ -58,3 +58,49 @@ export function missingTools(log) {
   const install = [...(apt.size ? [`sudo apt-get install ${[...apt].sort().join(" ")}`] : []), ...other];
   return { tools: [...tools].sort(), install };
 }
+
+const MISSING_CLIENT = /^error: (?:Error: )?interop: required client "([^"]+)" not found on PATH/;
+
+/**
+ * Tests that failed only because `requireTool` (tests/interop/harness.ts) found no such client:
+ * outside CI the runner counts them as skipped (a test that declares `{ skip: toolSkip(...) }`
+ * is skipped before it starts; this catches the ones that call requireTool without it).
+ * Deno: an ERRORS-section block `NAME => ./file:line:col` whose `error:` line is requireTool's.
+ * Bun: a `(fail) NAME` line whose last preceding `error:` line is requireTool's (first listing only).
+ * @param {string} out stdout + stderr of the runtime's test command
+ * @param {"deno" | "bun"} runtime which output format
+ * @returns {{ name: string, tool: string }[]}
+ */
+export function missingClientFailures(out, runtime) {
+  const lines = out.split("\n");
+  const found = new Map();
+  if (runtime === "deno") {
+    const start = lines.indexOf(" ERRORS ");
+    if (start < 0) return [];
+    let current;
+    for (const line of lines.slice(start + 1)) {
+      if (line === " FAILURES ") break;
+      const head = line.match(/^(\S.*?) => \.?\/?\S+:\d+:\d+$/);
+      if (head) {
+        current = head[1];
+        continue;
+      }
+      const m = line.match(MISSING_CLIENT);
+      if (m && current !== undefined && !found.has(current)) found.set(current, m[1]);
+      if (line.startsWith("error: ")) current = undefined; // only the first error line of a block counts
+    }
+  } else {
+    let lastError;
+    for (const line of lines) {
+      if (/^\d+ tests? failed:$/.test(line.trim())) break; // Bun repeats the failures at the end
+      if (line.startsWith("error: ")) lastError = line;
+      const fail = line.match(/^\(fail\) (.*?)(?: \[[\d.]+m?s\])?$/);
+      if (fail) {
+        const m = lastError?.match(MISSING_CLIENT);
+        if (m && !found.has(fail[1])) found.set(fail[1], m[1]);
+        lastError = undefined;
+      } else if (/^\((pass|skip|todo)\) /.test(line)) lastError = undefined;
+    }
+  }
+  return [...found].map(([name, tool]) => ({ name, tool }));
+}

@@ -8,7 +8,7 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "nod
 import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
 import { findTool, HIDE_TOOLS_ENV, installLine, isCi, requireTool, toolSkip } from "./interop/harness.ts";
-import { missingTools, parseBun, parseDeno } from "../scripts/test_summary.mjs";
+import { missingClientFailures, missingTools, parseBun, parseDeno } from "../scripts/test_summary.mjs";
 
 /** Runs `fn` with some environment variables set (undefined = unset), then restores them. */
 function withEnv<T>(vars: Record<string, string | undefined>, fn: () => T): T {
@@ -54,7 +54,7 @@ test("harness: a missing client's error and skip reason name the Debian package 
   assert.equal(installLine("gtlsclient"), "sudo apt-get install ngtcp2-client");
   assert.equal(installLine("/usr/bin/openssl"), "sudo apt-get install openssl");
   assert.equal(installLine("/repo/node_modules/.bin/deno"), "npm ci");
-  withEnv({ [HIDE_TOOLS_ENV]: "gnutls-cli", CI: undefined }, () => {
+  withEnv({ [HIDE_TOOLS_ENV]: "gnutls-cli", CI: undefined, HELLOGATE_SKIP_LOG: undefined }, () => {
     assert.throws(() => requireTool("gnutls-cli"), (e: Error) => {
       assert.match(e.message, /"gnutls-cli" not found on PATH; install it: sudo apt-get install gnutls-bin$/);
       return true;
@@ -155,4 +155,41 @@ test("runner: the skip log becomes one apt-get line (plus any other commands)", 
     install: ["sudo apt-get install gnutls-bin ngtcp2-client", "npm ci"],
   });
   assert.deepEqual(missingTools(""), { tools: [], install: [] });
+});
+
+// A test that calls requireTool without declaring `{ skip: toolSkip(...) }` fails with
+// requireTool's error; outside CI the runner counts exactly those as skipped.
+const DENO_MISSING = `gnutls case => ./tests/interop/x.test.ts:111:3
+error: Error: interop: required client "gnutls-cli" not found on PATH; install it: sudo apt-get install gnutls-bin
+  throw new Error(\`interop: required client "\${name}" not found on PATH; install it: \${installLine(name)}\`);
+        ^
+    at requireTool (file:///repo/tests/interop/harness.ts:86:9)
+
+real failure => ./tests/interop/x.test.ts:120:3
+error: AssertionError: Expected values to be strictly equal:
+interop: required client "gnutls-cli" not found on PATH (quoted in a message, not requireTool's error line)
+
+ FAILURES 
+
+gnutls case => ./tests/interop/x.test.ts:111:3
+real failure => ./tests/interop/x.test.ts:120:3
+`;
+const BUN_MISSING = `(pass) before [1.00ms]
+86 |   throw new Error(\`interop: required client "\${name}" not found on PATH; install it: \${installLine(name)}\`);
+                 ^
+error: interop: required client "curl" not found on PATH; install it: sudo apt-get install curl
+      at requireTool (/repo/tests/interop/harness.ts:86:13)
+(fail) curl case [0.70ms]
+error: AssertionError: 1 !== 2
+(fail) real failure [0.14ms]
+
+2 tests failed:
+(fail) curl case [0.70ms]
+(fail) real failure [0.14ms]
+`;
+
+test("runner: only failures raised by requireTool's missing-client error are recognised", () => {
+  assert.deepEqual(missingClientFailures(" ERRORS \n\n" + DENO_MISSING, "deno"), [{ name: "gnutls case", tool: "gnutls-cli" }]);
+  assert.deepEqual(missingClientFailures(BUN_MISSING, "bun"), [{ name: "curl case", tool: "curl" }]);
+  assert.deepEqual(missingClientFailures("ok | 3 passed | 0 failed\n", "deno"), []);
 });

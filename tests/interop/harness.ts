@@ -79,11 +79,25 @@ export function installLine(name: string): string {
   return pkg ? `sudo apt-get install ${pkg}` : INSTALL_HINT;
 }
 
-/** Absolute path of `name` on PATH (or the path itself); throws with the install line if absent. */
+/**
+ * Absolute path of `name` on PATH (or the path itself); throws with the install line if absent.
+ * Prefer declaring `{ skip: toolSkip(name) }` on the test as well; a test that only calls this is
+ * still counted as skipped (not failed) by scripts/test.mjs outside CI, from this error's text.
+ */
 export function requireTool(name: string): string {
   const found = findTool(name);
   if (found) return found;
+  if (!isCi()) recordMissing([name]);
   throw new Error(`interop: required client "${name}" not found on PATH; install it: ${installLine(name)}`);
+}
+
+/** Appends `tool<TAB>install line` rows to the file named by HELLOGATE_SKIP_LOG (set by scripts/test.mjs). */
+function recordMissing(names: string[]): void {
+  const log = process.env.HELLOGATE_SKIP_LOG;
+  if (!log) return;
+  try {
+    appendFileSync(log, names.map((n) => `${n.split("/").pop()}\t${installLine(n)}\n`).join(""));
+  } catch { /* the runner still counts the skip */ }
 }
 
 /**
@@ -97,12 +111,7 @@ export function toolSkip(...names: string[]): string | false {
   if (isCi()) return false;
   const missing = names.filter((n) => !findTool(n));
   if (!missing.length) return false;
-  const log = process.env.HELLOGATE_SKIP_LOG;
-  if (log) {
-    try {
-      appendFileSync(log, missing.map((n) => `${n.split("/").pop()}\t${installLine(n)}\n`).join(""));
-    } catch { /* the runner still counts the skip */ }
-  }
+  recordMissing(missing);
   return `missing ${missing.map((n) => n.split("/").pop()).join(", ")}: ${[...new Set(missing.map(installLine))].join("; ")}`;
 }
 
