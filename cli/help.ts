@@ -13,14 +13,16 @@ export const EXIT_CODES = `exit codes:
 
 /** Per-command help pages. */
 export const COMMAND_HELP: Record<string, string> = {
-  listen: `usage: hellogate listen [--udp HOST:PORT] [--tcp HOST:PORT] [--json] [--secret-file F]
+  listen: `usage: hellogate listen [--udp HOST:PORT] [--tcp HOST:PORT] [--quic HOST:PORT] [--json] [--secret-file F]
                        [--versions dtls1.2,dtls1.3,tls1.3] [--adapter auto|node|deno|bun]
                        [--retry-key-share when-needed|always] [--stats SECONDS]
                        [--exit-on-stdout-close]
   Runs the stateless gate: answers ClientHellos with HelloVerifyRequest (DTLS) or
   HelloRetryRequest (TLS 1.3) and reports peers that prove their address.
   --udp, --tcp HOST:PORT   where to listen (port 0 picks a free port; localhost = 127.0.0.1).
-                           Without either, both listen on 127.0.0.1:0.
+                           Without either (nor --quic), both listen on 127.0.0.1:0.
+  --quic HOST:PORT         the QUIC v1/v2 front door: Retry with a sealed token, Version
+                           Negotiation, then accepted (JSON transport "quic").
   --json                   one JSON object per line on stdout (contract in README.md).
   --secret-file F          cookie secret as hex (hellogate keygen --out F); default random.
   --versions LIST          protocols to serve (dtls1.0, dtls1.2, dtls1.3, tls1.3).
@@ -54,11 +56,12 @@ export const COMMAND_HELP: Record<string, string> = {
   --json, --stats, --secret-file, --adapter, --retry-key-share, --exit-on-stdout-close:
                            as for listen. JSON adds {"event":"handshake","transport","peer",
                            "protocol","cipherSuite","group","signature","alpn","sni","retry"}.`,
-  inspect: `usage: hellogate inspect [--transport udp|tcp] [--peer IP:PORT] [--secret-file F]
+  inspect: `usage: hellogate inspect [--transport udp|tcp|quic] [--peer IP:PORT] [--secret-file F]
                         [--now UNIX_SECONDS] HEX|-
-  Decodes a captured datagram (udp) or stream prefix (tcp), runs it through a fresh listener
+  Decodes a captured datagram (udp, quic) or stream prefix (tcp), runs it through a fresh listener
   and prints {"clientHello": ..., "outcome": ...} as JSON. "-" reads the hex from stdin.
-  --transport udp|tcp      default: udp when the second byte is 0xfe (a DTLS record).
+  --transport udp|tcp|quic default: quic for a QUIC v1/v2 long-header packet, udp when the
+                           second byte is 0xfe (a DTLS record), else tcp.
   --peer IP:PORT           the address the bytes came from (default 192.0.2.1:4433).
   --now UNIX_SECONDS       the clock (default now); with --secret-file the output is deterministic.`,
   keygen: `usage: hellogate keygen [--out F [--force]]

@@ -15,12 +15,25 @@ import { unhex } from "./hex.ts";
 import { parseHostPortFlag } from "./host_port.ts";
 import { keyringFromArgs } from "./secret_file.ts";
 import { decodeClientHello, describeOutcome } from "./describe.ts";
+import { inspectQuic } from "./listen_quic.ts";
 
 /** Flags `inspect` accepts. */
 export const INSPECT_FLAGS: FlagSpec = { values: ["transport", "peer", "secret-file", "now"], booleans: [] };
 
 /** Latest `--now` the cookie format can carry: 2^32 - 1 seconds (year 2106). */
 const MAX_NOW_SECONDS = 4294967295;
+
+/**
+ * The transport a capture most likely came from: `quic` for a long-header packet of QUIC v1 or
+ * v2, `udp` for a DTLS record (version major 0xfe), else `tcp`.
+ */
+export function guessTransport(input: Uint8Array): "udp" | "tcp" | "quic" {
+  if (input.length >= 5 && (input[0] & 0xc0) === 0xc0) {
+    const version = ((input[1] << 24) | (input[2] << 16) | (input[3] << 8) | input[4]) >>> 0;
+    if (version === 0x00000001 || version === 0x6b3343cf) return "quic";
+  }
+  return input[1] === 0xfe ? "udp" : "tcp";
+}
 
 /** Runs `inspect`; returns the exit code. */
 export function inspect(args: Args): number {
@@ -32,10 +45,10 @@ export function inspect(args: Args): number {
   if (text.trim() === "") throw new UsageError(`${what} is empty`, "inspect");
   const input = unhex(text, what);
   const transportFlag = flag(args, "transport");
-  if (transportFlag !== undefined && transportFlag !== "udp" && transportFlag !== "tcp") {
-    throw new UsageError(`--transport ${transportFlag}: expected udp or tcp`, "inspect");
+  if (transportFlag !== undefined && transportFlag !== "udp" && transportFlag !== "tcp" && transportFlag !== "quic") {
+    throw new UsageError(`--transport ${transportFlag}: expected udp, tcp or quic`, "inspect");
   }
-  const transport: "udp" | "tcp" = transportFlag ?? (input[1] === 0xfe ? "udp" : "tcp");
+  const transport = transportFlag ?? guessTransport(input);
   const peer = parseHostPortFlag(flag(args, "peer") ?? "192.0.2.1:4433", "peer");
   const nowText = flag(args, "now");
   if (nowText !== undefined && !/^\d+(\.\d+)?$/.test(nowText)) {
@@ -49,6 +62,10 @@ export function inspect(args: Args): number {
   }
   const now = nowText !== undefined ? Math.round(Number(nowText) * 1000) : Date.now();
   const keyring = keyringFromArgs(args);
+  if (transport === "quic") {
+    process.stdout.write(JSON.stringify(inspectQuic(input, { peer, now, keyring }), null, 2) + "\n");
+    return 0;
+  }
   let outcome: Outcome;
   if (transport === "udp") {
     outcome = new DatagramListener({ keyring, versions: ["dtls1.0", "dtls1.2", "dtls1.3"] }).receive(input, peer, now);

@@ -16,13 +16,14 @@ import type { TcpListener } from "../transports/stream_gate.ts";
 import { type Args, flag, type FlagSpec, has, UsageError } from "./args.ts";
 import { parseHostPortFlag } from "./host_port.ts";
 import { adapterFromArgs, bind } from "./bind.ts";
+import { type QuicListenHandle, startQuicListen } from "./listen_quic.ts";
 import { keyringFromArgs } from "./secret_file.ts";
 import { eventJson, eventText } from "./events.ts";
 import { exitOnStdoutClose, Reporter, runUntilStopped, statsSecondsFrom } from "./reporter.ts";
 
 /** Flags `listen` accepts. */
 export const LISTEN_FLAGS: FlagSpec = {
-  values: ["udp", "tcp", "secret-file", "versions", "adapter", "retry-key-share", "stats"],
+  values: ["udp", "tcp", "quic", "secret-file", "versions", "adapter", "retry-key-share", "stats"],
   booleans: ["json", "exit-on-stdout-close"],
 };
 
@@ -34,7 +35,8 @@ export async function listen(args: Args): Promise<number> {
   const json = has(args, "json");
   let udpAt = flag(args, "udp");
   let tcpAt = flag(args, "tcp");
-  if (udpAt === undefined && tcpAt === undefined) udpAt = tcpAt = "127.0.0.1:0";
+  const quicAt = flag(args, "quic");
+  if (udpAt === undefined && tcpAt === undefined && quicAt === undefined) udpAt = tcpAt = "127.0.0.1:0";
   const versionList = (flag(args, "versions") ?? "dtls1.2,dtls1.3,tls1.3").split(",").map((v) => v.trim()).filter(Boolean);
   for (const v of versionList) {
     if (!VERSIONS.includes(v)) throw new UsageError(`--versions: unknown version ${v} (known: ${VERSIONS.join(", ")})`, "listen");
@@ -42,21 +44,23 @@ export async function listen(args: Args): Promise<number> {
   const dtls = versionList.filter((v) => v.startsWith("dtls")) as DtlsVersionName[];
   if (udpAt !== undefined && dtls.length === 0) throw new UsageError("--udp needs a DTLS version in --versions", "listen");
   if (tcpAt !== undefined && !versionList.includes("tls1.3")) throw new UsageError("--tcp needs tls1.3 in --versions", "listen");
-  const adapter = adapterFromArgs(args, "listen", udpAt !== undefined, tcpAt !== undefined);
+  const adapter = adapterFromArgs(args, "listen", udpAt !== undefined || quicAt !== undefined, tcpAt !== undefined);
   const retryKeyShare = flag(args, "retry-key-share") ?? "when-needed";
   if (retryKeyShare !== "when-needed" && retryKeyShare !== "always") {
     throw new UsageError(`--retry-key-share ${retryKeyShare}: expected when-needed or always`, "listen");
   }
   const udpBind = udpAt !== undefined ? parseHostPortFlag(udpAt, "udp") : undefined;
   const tcpBind = tcpAt !== undefined ? parseHostPortFlag(tcpAt, "tcp") : undefined;
+  const quicBind = quicAt !== undefined ? parseHostPortFlag(quicAt, "quic") : undefined;
   const statsSeconds = statsSecondsFrom(args, "listen");
   const keyring = keyringFromArgs(args);
   const counters = new TransportCounters();
   let udp: UdpListener | undefined;
   let tcp: TcpListener | undefined;
+  let quic: QuicListenHandle | undefined;
   const { done, stopNow } = runUntilStopped(async () => {
-    await Promise.all([udp?.close(), tcp?.close()]);
-    await reporter.finish();
+    await Promise.all([udp?.close(), tcp?.close(), quic?.close()]);
+    await reporter.finish(quic ? { quic: { ...quic.listener.counters } } : {});
   });
   const exitOnClose = exitOnStdoutClose(args);
   // stdout never blocks the gate: a bounded queue, drops counted, EPIPE ends the output only.
@@ -121,18 +125,31 @@ export async function listen(args: Args): Promise<number> {
         for await (const conn of t) conn.close();
       })();
     }
+    if (quicBind !== undefined) {
+      quic = await bind("quic", quicAt!, () =>
+        startQuicListen({
+          bind: quicBind,
+          keyring,
+          adapter,
+          onEvent: (json, text) => reporter.event(json, text),
+          onDatagram: () => void stats.datagrams++,
+        }));
+      const q = quic;
+      stats.extra = () => ({ quicRetries: q.listener.counters.retries, quicAccepted: q.listener.counters.accepted });
+    }
   } catch (e) {
-    await udp?.close();
+    await Promise.all([udp?.close(), tcp?.close()]);
     throw e;
   }
   const listening: Record<string, string> = { event: "listening" };
   if (udp) listening.udp = formatPeer(udp.addr);
   if (tcp) listening.tcp = formatPeer(tcp.addr);
+  if (quic) listening.quic = quic.addr;
   reporter.event(
     listening,
     `hellogate listening${udp ? ` on udp ${listening.udp} (${udp.adapter})` : ""}${
       tcp ? `${udp ? " and" : " on"} tcp ${listening.tcp} (${tcp.adapter})` : ""
-    }`,
+    }${quic ? `${udp || tcp ? " and" : " on"} quic ${listening.quic} (${quic.adapter})` : ""}`,
   );
   reporter.start();
   if (reporter.stdoutClosed && exitOnClose) stopNow();

@@ -68,7 +68,7 @@ test("cli inspect: empty input, bad hex, bad --now, bad --peer, bad --transport 
   usageError(["inspect", "--now", "yesterday", HEX], /--now yesterday: expected UNIX seconds/);
   usageError(["inspect", "--peer", "nowhere", HEX], /--peer nowhere: expected HOST:PORT/);
   usageError(["inspect", "--peer", "127.0.0.1:99999", HEX], /--peer 127\.0\.0\.1:99999: bad port/);
-  usageError(["inspect", "--transport", "sctp", HEX], /--transport sctp: expected udp or tcp/);
+  usageError(["inspect", "--transport", "sctp", HEX], /--transport sctp: expected udp, tcp or quic/);
   usageError(["inspect", HEX, HEX], /inspect takes one HEX argument/);
   // localhost is a host like any other.
   const ok = cli(["inspect", "--peer", "localhost:4433", "--now", "1700000000", HEX]);
