@@ -5,13 +5,16 @@
  * The commands live in `cli/` (one file each); this file only starts `cli/main.ts`.
  *
  * JSON contract of `listen --json` (stable; one object per line on stdout):
- * - first `{"event":"listening","udp":"HOST:PORT","tcp":"HOST:PORT"}` (a key is absent when
- *   that transport is off; IPv6 as `[addr]:port`);
+ * - first `{"event":"listening","udp":"HOST:PORT","tcp":"HOST:PORT","quic":"HOST:PORT"}` (a key
+ *   is absent when that transport is off; IPv6 as `[addr]:port`);
  * - then one object per event: `event` (`sent` | `accepted` | `dropped` | `closed`),
  *   `transport` (`udp` | `tcp`), `peer` (`"ip:port"`), `protocol` (`dtls1.0` | `dtls1.2` |
  *   `dtls1.3` | `tls1.3`, when known), `message` for `sent` (`hello_verify_request` |
  *   `hello_retry_request` | `alert`), `reason` and `detail` for `dropped` / `closed`,
  *   `bytesIn` / `bytesOut` (UDP: the datagram and its reply; TCP: totals on the connection so far);
+ *   QUIC events (`transport: "quic"`, `message` `retry` | `version_negotiation` |
+ *   `connection_close`, accepted with `sni` and `alpn`) are described in cli/listen_quic.ts;
+ * - `serve` adds `handshake` and `closed` events per connection (see cli/serve.ts);
  * - with `--stats SECONDS`, every SECONDS `{"event":"stats","intervalSeconds","datagrams",
  *   "datagramsPerSecond","hvrPerSecond","hrrPerSecond","handshakesInProgress","counters":{...}}`;
  * - when stdout was too slow and events were dropped, `{"event":"events-dropped","count":N}`
