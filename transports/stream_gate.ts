@@ -12,6 +12,8 @@ import { type Clock, systemClock } from "./clock.ts";
 import { TransportCounters, type TransportEvent } from "./counters.ts";
 import type { StreamEngine, StreamEngineFactory } from "./engine.ts";
 import { type EvictionReason, PendingHandshakes, type PendingSlot } from "./tcp_fairness.ts";
+import { type LeanConnection, leanAccept, type LeanControl } from "./tcp_lean.ts";
+import type { TransportDropReason } from "./counters.ts";
 import { AsyncQueue } from "./queue.ts";
 import { acceptStream } from "./streams.ts";
 
@@ -95,6 +97,11 @@ export interface RawStreamConnection {
   readonly peer: PeerAddress;
   /** Force-closes the socket. */
   close(): void;
+  /**
+   * Direct I/O, when the adapter has it: the gate then runs the exchange without WHATWG streams
+   * (`tcp_lean.ts`) and touches `readable` never, `writable` only after accept.
+   */
+  readonly lean?: LeanConnection;
 }
 
 /** What an adapter provides to a {@link StreamGate}. */
@@ -121,7 +128,12 @@ export class StreamGate implements TcpListener {
   #options: StreamGateOptions;
   #clock: Clock;
   #table: PendingHandshakes;
-  #pending = new Set<AbortController>();
+  /** How to stop each handshake in progress (for close()). */
+  #pending = new Set<(reason: TransportDropReason) => void>();
+  /** Lean handshakes by start time (= deadline order): one timer for all, armed for the oldest. */
+  #deadlines = new Set<Deadline>();
+  #timerDue = Infinity;
+  #cancelTimer: (() => void) | undefined;
   #running = new Set<Promise<void>>();
   #accepts: AsyncQueue<TcpConnection>;
   #closed = false;
@@ -170,23 +182,55 @@ export class StreamGate implements TcpListener {
       safeClose(conn);
       return;
     }
-    const ac = new AbortController();
     const table = this.#table;
-    const slot = table.admit(conn.peer, this.#clock.now(), (reason: EvictionReason) => ac.abort(reason));
-    this.#pending.add(ac);
     const o = this.#options;
-    const run = acceptStream(conn, {
-      engine: (peer) => fairEngine(o.engine(peer), table, slot),
-      signal: ac.signal,
-      clock: this.#clock,
-      counters: this.counters,
-      transport: "tcp",
-      ...(o.handshakeTimeoutMs !== undefined ? { handshakeTimeoutMs: o.handshakeTimeoutMs } : {}),
-      ...(o.maxHandshakeBytes !== undefined ? { maxHandshakeBytes: o.maxHandshakeBytes } : {}),
-      ...(o.onEvent ? { onEvent: o.onEvent } : {}),
-    }).then((result) => {
-      this.#pending.delete(ac);
+    const now = this.#clock.now();
+    let stopFn: (reason: TransportDropReason) => void = () => {};
+    const stop = (reason: TransportDropReason): void => stopFn(reason);
+    const slot = table.admit(conn.peer, now, (reason: EvictionReason) => stop(reason));
+    this.#pending.add(stop);
+    const engine = (peer: PeerAddress) => fairEngine(o.engine(peer), table, slot);
+    let deadline: Deadline | undefined;
+    let started;
+    if (conn.lean) {
+      const control: LeanControl = {};
+      stopFn = (reason) => control.interrupt?.(reason);
+      const timeoutMs = o.handshakeTimeoutMs ?? 10_000;
+      if (timeoutMs > 0 && Number.isFinite(timeoutMs)) {
+        deadline = { due: now + timeoutMs, stop };
+        this.#deadlines.add(deadline);
+        this.#arm();
+      }
+      started = leanAccept(conn.lean, {
+        engine,
+        handshakeTimeoutMs: timeoutMs,
+        maxHandshakeBytes: o.maxHandshakeBytes ?? 65_536,
+        control,
+        clock: this.#clock,
+        counters: this.counters,
+        ...(o.onEvent ? { onEvent: o.onEvent } : {}),
+      });
+    } else {
+      const ac = new AbortController();
+      stopFn = (reason) => ac.abort(reason);
+      started = acceptStream(conn, {
+        engine,
+        signal: ac.signal,
+        clock: this.#clock,
+        counters: this.counters,
+        transport: "tcp",
+        ...(o.handshakeTimeoutMs !== undefined ? { handshakeTimeoutMs: o.handshakeTimeoutMs } : {}),
+        ...(o.maxHandshakeBytes !== undefined ? { maxHandshakeBytes: o.maxHandshakeBytes } : {}),
+        ...(o.onEvent ? { onEvent: o.onEvent } : {}),
+      });
+    }
+    const finished = (): void => {
+      this.#pending.delete(stop);
+      if (deadline) this.#deadlines.delete(deadline);
       table.release(slot);
+    };
+    const run = started.then((result) => {
+      finished();
       if (result.kind !== "accepted") return;
       const accepted: TcpConnection = {
         peer: result.peer,
@@ -200,8 +244,7 @@ export class StreamGate implements TcpListener {
         safeClose(conn);
       }
     }, () => {
-      this.#pending.delete(ac);
-      table.release(slot);
+      finished();
       safeClose(conn);
     });
     this.#running.add(run);
@@ -224,7 +267,8 @@ export class StreamGate implements TcpListener {
     if (this.#closing) return this.#closing;
     this.#closed = true;
     this.#options.signal?.removeEventListener("abort", this.#onAbort);
-    for (const ac of this.#pending) ac.abort();
+    for (const stop of [...this.#pending]) stop("local-close");
+    this.#cancelTimer?.();
     for (const c of this.#accepts.drainAndClose()) c.close();
     this.#closing = Promise.all([
       this.#binding.close().catch(() => {}),
@@ -233,10 +277,35 @@ export class StreamGate implements TcpListener {
     return this.#closing;
   }
 
+  /** Arms the one timeout timer for the oldest lean handshake; expires every handshake that is due. */
+  #arm(): void {
+    const first = this.#deadlines.values().next().value as Deadline | undefined;
+    if (!first || first.due >= this.#timerDue) return;
+    this.#cancelTimer?.();
+    this.#timerDue = first.due;
+    this.#cancelTimer = this.#clock.setTimer(Math.max(0, first.due - this.#clock.now()), () => {
+      this.#timerDue = Infinity;
+      this.#cancelTimer = undefined;
+      const now = this.#clock.now();
+      for (const d of this.#deadlines) {
+        if (d.due > now) break;
+        this.#deadlines.delete(d);
+        d.stop("handshake-timeout");
+      }
+      this.#arm();
+    });
+  }
+
   /** Same as {@link close}. */
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
   }
+}
+
+/** When a lean handshake times out. */
+interface Deadline {
+  readonly due: number;
+  readonly stop: (reason: TransportDropReason) => void;
 }
 
 /**

@@ -12,13 +12,14 @@ import { type BindOptions, bindHost, peerFrom } from "./address.ts";
 import { StreamGate, type StreamGateOptions, type TcpListener } from "./stream_gate.ts";
 import { type DenoConnLike, denoGlobal } from "./runtime.ts";
 
-/** The slice of `Deno.Conn` the reader needs. */
+/** The slice of `Deno.Conn` the reader and writer need. */
 interface DenoReadableConn {
   read(p: Uint8Array): Promise<number | null>;
+  write(p: Uint8Array): Promise<number>;
 }
 
 /** First read buffer of a connection (a ClientHello is usually 0.2-2 KB). */
-const FIRST_READ_BYTES = 2048;
+const FIRST_READ_BYTES = 512;
 /** Largest read buffer (what `conn.readable` uses for every read). */
 const MAX_READ_BYTES = 65536;
 
@@ -28,26 +29,37 @@ const MAX_READ_BYTES = 65536;
  * Cancelling closes nothing by itself (the gate closes the connection).
  */
 export function denoConnReadable(conn: DenoReadableConn): ReadableStream<Uint8Array> {
-  let buf = new Uint8Array(FIRST_READ_BYTES);
+  const read = denoConnReader(conn);
   return new ReadableStream<Uint8Array>({
     async pull(controller) {
-      let n: number | null;
+      let chunk: Uint8Array | null;
       try {
-        n = await conn.read(buf);
+        chunk = await read();
       } catch (e) {
         controller.error(e);
         return;
       }
-      if (n === null) {
-        controller.close();
-        return;
-      }
       try {
-        controller.enqueue(buf.slice(0, n));
+        if (chunk === null) controller.close();
+        else controller.enqueue(chunk);
       } catch { /* cancelled while the read was in flight */ }
-      if (n === buf.length && buf.length < MAX_READ_BYTES) buf = new Uint8Array(buf.length * 2);
     },
   }, { highWaterMark: 0 });
+}
+
+/**
+ * `read()` over `conn.read()` with one reused buffer: 512 bytes at first, doubled each time a read
+ * fills it (up to 64 KiB); each chunk is copied out at its exact size; `null` at end of stream.
+ */
+export function denoConnReader(conn: DenoReadableConn): () => Promise<Uint8Array | null> {
+  let buf = new Uint8Array(FIRST_READ_BYTES);
+  return async () => {
+    const n = await conn.read(buf);
+    if (n === null) return null;
+    const chunk = buf.slice(0, n);
+    if (n === buf.length && buf.length < MAX_READ_BYTES) buf = new Uint8Array(buf.length * 2);
+    return chunk;
+  };
 }
 
 /** True when running under Deno. */
@@ -89,11 +101,31 @@ export function listenTcpDeno(options: BindOptions & StreamGateOptions): Promise
           closeConn(conn);
           continue;
         }
+        const raw = conn as DenoConnLike & DenoReadableConn;
+        const peer = peerFrom(conn.remoteAddr.hostname, conn.remoteAddr.port);
+        const close = () => closeConn(conn);
+        const read = denoConnReader(raw);
         gate.handle({
-          readable: denoConnReadable(conn as DenoConnLike & DenoReadableConn),
-          writable: conn.writable,
-          peer: peerFrom(conn.remoteAddr.hostname, conn.remoteAddr.port),
-          close: () => closeConn(conn),
+          // Streams only when asked for: the gate uses `lean` (direct reads) before accept.
+          get readable() {
+            return denoConnReadable(raw);
+          },
+          get writable() {
+            return conn.writable;
+          },
+          peer,
+          close,
+          lean: {
+            peer,
+            read,
+            async write(bytes: Uint8Array) {
+              for (let at = 0; at < bytes.length;) at += await raw.write(bytes.subarray(at));
+            },
+            close,
+            get writable() {
+              return conn.writable;
+            },
+          },
         });
       }
     })();
