@@ -339,3 +339,92 @@ test("property: a real session with bytes mutated, dropped or split never throws
     { numRuns: 200 },
   );
 });
+
+// --- RFC 8446 §4 / §D.5 ClientHello rules, on hand-built ClientHellos ---------------------------
+
+import {
+  encodeClientHello,
+  encodeKeyShareClient,
+  encodeSupportedVersionsClient,
+  encodeU16List,
+  encodeU8Vector,
+  type ExtensionToEncode,
+} from "../core/messages/client_hello_encoder.ts";
+import { encodeTlsHandshake } from "../core/wire/handshake_header.ts";
+
+function handBuilt(o: {
+  legacyVersion?: number;
+  groups?: number[];
+  shares?: { group: number; length: number }[];
+  extra?: ExtensionToEncode[];
+  skipModes?: boolean;
+}): Uint8Array {
+  const shares = (o.shares ?? [{ group: 0x001d, length: 32 }]).map((s) => ({
+    group: s.group,
+    keyExchange: s.group === 0x001d && s.length === 32 ? portableProvider.generateKeyShare(0x001d).publicKey : new Uint8Array(s.length).fill(4),
+  }));
+  const ext: ExtensionToEncode[] = [
+    { type: 10, data: encodeU16List(o.groups ?? [0x001d, 0x0017]) },
+    { type: 13, data: encodeU16List([0x0403]) },
+    { type: 43, data: encodeSupportedVersionsClient([0x0304]) },
+    ...(o.skipModes ? [] : [{ type: 45, data: encodeU8Vector(Uint8Array.of(1)) }]),
+    { type: 51, data: encodeKeyShareClient(shares) },
+    ...(o.extra ?? []),
+  ];
+  const body = encodeClientHello({
+    dtls: false,
+    legacyVersion: o.legacyVersion ?? 0x0303,
+    random: new Uint8Array(32).fill(7),
+    legacySessionId: new Uint8Array(0),
+    cipherSuites: [0x1301],
+    compressionMethods: Uint8Array.of(0),
+    extensions: ext,
+  });
+  return encodeTlsRecord(22, 0x0301, encodeTlsHandshake(1, body));
+}
+
+const PSK = { type: 41, data: Uint8Array.of(0, 7, 0, 1, 0xaa, 0, 0, 0, 0, 0, 33, 32, ...new Array(32).fill(1)) };
+
+for (const [name, ch, reason, alert] of [
+  ["baseline: a well-formed hand-built ClientHello is served", () => handBuilt({}), undefined, undefined],
+  ["legacy_version 0x0300 → protocol_version (§D.5)", () => handBuilt({ legacyVersion: 0x0300 }), "protocol-version", 70],
+  ["two shares for one group → illegal_parameter (§4.2.8)", () => handBuilt({ shares: [{ group: 0x001d, length: 32 }, { group: 0x001d, length: 32 }] }), "illegal-parameter", 47],
+  ["a share for a group not in supported_groups → illegal_parameter", () => handBuilt({ groups: [0x0017], shares: [{ group: 0x001d, length: 32 }] }), "illegal-parameter", 47],
+  ["a malformed x25519 share → illegal_parameter, never an HRR asking for x25519 again", () => handBuilt({ shares: [{ group: 0x001d, length: 31 }] }), "illegal-parameter", 47],
+  ["pre_shared_key without psk_key_exchange_modes → missing_extension (§4.2.9)", () => handBuilt({ skipModes: true, extra: [PSK] }), "missing-extension", 109],
+  ["pre_shared_key not last → illegal_parameter (§4.2.11)", () => handBuilt({ extra: [PSK, { type: 0x4444, data: new Uint8Array(0) }] }), "illegal-parameter", 47],
+  ["a duplicated extension → illegal_parameter (§4.2)", () => handBuilt({ extra: [{ type: 43, data: encodeSupportedVersionsClient([0x0304]) }] }), "illegal-parameter", 47],
+] as [string, () => Uint8Array, Tls13CloseReason | undefined, number | undefined][]) {
+  test(`ClientHello rules: ${name}`, () => {
+    const server = engine();
+    server.receive(ch(), 0);
+    const acts = drain(server);
+    if (reason === undefined) {
+      assert.equal(acts.some((a) => a.kind === "closed"), false);
+      assert.equal(acts[0].kind === "send" && acts[0].label, "server-flight");
+      return;
+    }
+    expectClose(acts, reason, alert);
+  });
+}
+
+test("a Finished of the wrong length → decode_error (50)", () => {
+  const { server, client } = untilClientFinished();
+  const key = client.secretsForTest.clientHandshake!;
+  const short = encodeTlsHandshake(20, new Uint8Array(31));
+  server.receive(new Tls13RecordProtection(portableProvider, 0x1301, key).seal(22, short), 0);
+  expectClose(drain(server), "decode-error", 50);
+});
+
+test("stateful HRR with early_data offered: 0-RTT records before ClientHello2 are skipped", () => {
+  const server = engine({ groups: [0x001d] });
+  const client = new Tls13TestClient({ groups: [0x0017, 0x001d], keyShareGroups: [0x0017], earlyData: true });
+  const early = encodeTlsRecord(23, 0x0303, new Uint8Array(100).fill(1));
+  server.receive(concat(client.start(), early), 0);
+  client.takeOutput();
+  for (const a of drain(server)) if (a.kind === "send") client.receive(a.bytes);
+  assert.equal(client.retried, true);
+  const pair = connectInMemory(server, client);
+  assert.equal(client.state, "connected");
+  assert.ok(pair.serverSummary);
+});

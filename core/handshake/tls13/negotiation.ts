@@ -79,6 +79,8 @@ export function negotiateTls13(
   provider: CryptoProvider,
   pinned?: { readonly cipherSuite: number; readonly group: number },
 ): Tls13Choice | Tls13Refusal {
+  // RFC 8446 §D.5: an SSL 3.0-or-older legacy_version is a protocol_version abort.
+  if (ch.legacyVersion <= 0x0300) return refuse("protocol-version", "legacy_version 0x0300 or below");
   if (!ch.supportedVersions?.includes(0x0304)) {
     return refuse("protocol-version", "the client does not offer TLS 1.3 in supported_versions");
   }
@@ -89,6 +91,21 @@ export function negotiateTls13(
   if (!sigAlgs) return refuse("missing-extension", "no signature_algorithms");
   if (!ch.keyShares) return refuse("missing-extension", "no key_share");
   if (!ch.supportedGroups) return refuse("missing-extension", "no supported_groups");
+  // RFC 8446 §4.2.9: a pre_shared_key offer needs psk_key_exchange_modes.
+  if (ch.preSharedKey && !ch.pskKeyExchangeModes) return refuse("missing-extension", "pre_shared_key without psk_key_exchange_modes");
+  // RFC 8446 §4.2.8: one share per group, each for a group in supported_groups, each well formed.
+  const seen = new Set<number>();
+  for (const share of ch.keyShares) {
+    if (seen.has(share.group)) return refuse("illegal-parameter", `two key shares for group 0x${share.group.toString(16)}`);
+    seen.add(share.group);
+    if (!ch.supportedGroups.includes(share.group)) {
+      return refuse("illegal-parameter", `key share for group 0x${share.group.toString(16)} not in supported_groups`);
+    }
+    const want = clientShareLength(share.group);
+    if (want !== undefined && want !== share.keyExchange.length && provider.supportsGroup(share.group)) {
+      return refuse("illegal-parameter", `key share of ${share.keyExchange.length} bytes for group 0x${share.group.toString(16)}`);
+    }
+  }
 
   const suites = options.cipherSuites ?? DEFAULT_ENGINE_CIPHER_SUITES;
   const cipherSuite = pinned ? (ch.cipherSuites.includes(pinned.cipherSuite) ? pinned.cipherSuite : undefined)
@@ -113,8 +130,9 @@ export function negotiateTls13(
       }
     }
     if (group === undefined) {
+      // A HelloRetryRequest must not ask for a group the client already sent a share for (§4.1.4).
       for (const g of groups) {
-        if (ch.supportedGroups.includes(g)) {
+        if (ch.supportedGroups.includes(g) && !seen.has(g)) {
           group = g;
           break;
         }

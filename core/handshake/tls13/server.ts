@@ -309,7 +309,7 @@ export class Tls13ServerEngine implements HandshakeEngine<Tls13CloseReason> {
     } catch (e) {
       if (this.#state === "closed") return;
       if (e instanceof DecodeError) {
-        const illegal = e.reason === "illegal-value" || e.reason === "duplicate-extension";
+        const illegal = e.reason === "illegal-value" || e.reason === "duplicate-extension" || e.reason === "psk-not-last";
         this.#fail(illegal ? "illegal-parameter" : "decode-error", e.message);
       } else {
         // Our own bug or a throwing callback: never leak it to the peer as anything but internal_error.
@@ -636,6 +636,9 @@ export class Tls13ServerEngine implements HandshakeEngine<Tls13CloseReason> {
   }
 
   #onClientFinished(message: Uint8Array, body: Uint8Array): void {
+    if (body.length !== this.#expectedClientFinished!.length) {
+      return this.#fail("decode-error", `Finished of ${body.length} bytes`);
+    }
     if (!constantTimeEqual(body, this.#expectedClientFinished!)) {
       return this.#fail("decrypt-error", "the client Finished does not verify");
     }
