@@ -92,9 +92,9 @@ function checkRetryFlow(s: Server, a: QuicAccepted, expect: { sni: string | unde
 test("gtlsclient (ngtcp2, QUIC v1): Retry → Initial with the token → accepted", async () => {
   const gtls = requireTool("gtlsclient");
   const s = await startServer();
-  const client = spawnClient(gtls, ["-q", "-v", "v1", "--timeout=3s", "--handshake-timeout=5s", "127.0.0.1", String(s.port), `https://127.0.0.1:${s.port}/`]);
+  const client = spawnClient(gtls, ["-q", "-v", "v1", "--timeout=3s", "--handshake-timeout=5s", "127.0.0.1", String(s.port), `https://127.0.0.1:${s.port}/`], 25_000);
   try {
-    const a = await within(s.firstAccepted, 8000, "gtlsclient accepted");
+    const a = await within(s.firstAccepted, 15_000, "gtlsclient accepted");
     checkRetryFlow(s, a, { sni: "localhost", alpn: "h3" }); // gtlsclient sends "localhost" for an IP host
   } finally {
     await client.kill();
@@ -105,13 +105,13 @@ test("gtlsclient (ngtcp2, QUIC v1): Retry → Initial with the token → accepte
 test("gtlsclient with an unknown version gets Version Negotiation listing v1 and v2, and reports it", async () => {
   const gtls = requireTool("gtlsclient");
   const s = await startServer();
-  const client = spawnClient(gtls, ["-v", "0x1a2a3a4a", "--timeout=2s", "--handshake-timeout=3s", "127.0.0.1", String(s.port), `https://127.0.0.1:${s.port}/`]);
+  const client = spawnClient(gtls, ["-v", "0x1a2a3a4a", "--timeout=2s", "--handshake-timeout=3s", "127.0.0.1", String(s.port), `https://127.0.0.1:${s.port}/`], 25_000);
   try {
-    const sent = await within(s.firstSent, 8000, "Version Negotiation");
+    const sent = await within(s.firstSent, 15_000, "Version Negotiation");
     assert.equal(sent.message, "version-negotiation");
     assert.ok(sent.bytes.length < s.log[0].input.length);
     assert.deepEqual(decodeVersionNegotiation(sent.bytes)!.versions, [QUIC_V1, QUIC_V2]);
-    await within(client.done, 8000, "gtlsclient exit");
+    await within(client.done, 15_000, "gtlsclient exit");
     assert.match(client.stdout + client.stderr, /VERSION_NEGOTIATION/);
   } finally {
     await client.kill();
@@ -123,9 +123,9 @@ test("Deno.connectQuic (quinn): Retry → Initial with the token → accepted", 
   const deno = join(ROOT, "node_modules", ".bin", "deno");
   const s = await startServer();
   const code = `try { await Deno.connectQuic({ hostname: "127.0.0.1", port: ${s.port}, alpnProtocols: ["h3"], serverName: "deno.test" }); } catch (e) { console.log(String(e)); }`;
-  const client = spawnClient(deno, ["eval", "--unstable-net", code]);
+  const client = spawnClient(deno, ["eval", "--unstable-net", code], 25_000);
   try {
-    const a = await within(s.firstAccepted, 8000, "Deno.connectQuic accepted");
+    const a = await within(s.firstAccepted, 20_000, "Deno.connectQuic accepted");
     checkRetryFlow(s, a, { sni: "deno.test", alpn: "h3" });
   } finally {
     await client.kill();
@@ -141,9 +141,9 @@ test("headless Chromium (post-quantum ClientHello over two datagrams): Retry →
     "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", `--user-data-dir=${profile}`,
     "--enable-quic", `--origin-to-force-quic-on=127.0.0.1:${s.port}`, "--ignore-certificate-errors",
     "--dump-dom", `https://127.0.0.1:${s.port}/`,
-  ], 20_000);
+  ], 40_000);
   try {
-    const a = await within(s.firstAccepted, 15_000, "Chromium accepted");
+    const a = await within(s.firstAccepted, 30_000, "Chromium accepted");
     checkRetryFlow(s, a, { sni: undefined, alpn: "h3" });
     assert.ok(a.clientHelloMessage.length > 1200, `ClientHello of ${a.clientHelloMessage.length} bytes`);
     assert.ok(a.datagrams >= 2, "the ClientHello spanned datagrams");
