@@ -1,7 +1,7 @@
 // The hellogate TLS 1.3 server the handshake benchmark measures (run under Deno or Bun):
-//   handshake_server.ts PROVIDER RETRY CERT.pem KEY.pem
+//   handshake_server.ts PROVIDER RETRY CERT.pem KEY.pem [ADAPTER]
 // PROVIDER: portable | native | default; RETRY: always | never. Listens on 127.0.0.1:0 with
-// listenTls (native socket adapter), group x25519 only (as `openssl s_server -groups X25519`),
+// listenTls (ADAPTER: auto = the runtime's native sockets (default), node = node:net), group x25519 only (as `openssl s_server -groups X25519`),
 // prints {"event":"listening","port":N}, serves each connection by draining it and closing, and
 // on stdin EOF prints {"event":"done","completed":N,"failed":N} and exits.
 import { readFileSync } from "node:fs";
@@ -13,7 +13,7 @@ import { loadServerCertificate } from "../core/pki/load.ts";
 import { defaultCryptoProvider, nativeProvider } from "../transports/native_crypto.ts";
 import { listenTls } from "../transports/tls_server.ts";
 
-const [providerName = "portable", retry = "always", certPath, keyPath] = process.argv.slice(2);
+const [providerName = "portable", retry = "always", certPath, keyPath, adapterArg = "auto"] = process.argv.slice(2);
 if (!certPath || !keyPath || (retry !== "always" && retry !== "never")) {
   console.error("usage: handshake_server.ts portable|native|default always|never CERT.pem KEY.pem");
   process.exit(2);
@@ -27,7 +27,7 @@ const certificate = loadServerCertificate(provider, readFileSync(certPath, "utf8
 const tls = await listenTls({
   hostname: "127.0.0.1",
   port: 0,
-  adapter: "auto",
+  adapter: adapterArg as "auto" | "node" | "deno" | "bun",
   keyring: CookieKeyring.random(),
   provider,
   certificates: [certificate],
