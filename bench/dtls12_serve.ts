@@ -1,19 +1,23 @@
 // The hellogate DTLS 1.2 server the DTLS handshake benchmark measures (run under Deno or Bun):
-//   dtls12_serve.ts PROVIDER CERT.pem KEY.pem      PROVIDER: portable | default
+//   dtls12_serve.ts PROVIDER CERT.pem KEY.pem      PROVIDER: portable | native | default
 // Runs the `serve --udp` echo server (cli/serve_udp.ts) on 127.0.0.1:0 with the runtime's
 // native UDP socket, prints {"event":"listening","port":N,"provider":NAME} and, on stdin EOF,
 // {"event":"done","handshakes":N} and exits. Per-handshake events are counted, not printed.
 import process from "node:process";
 import { serveUdp } from "../cli/serve_udp.ts";
 import { portableProvider } from "../core/crypto/portable.ts";
-import { defaultCryptoProvider } from "../transports/native_crypto.ts";
+import { defaultCryptoProvider, nativeProvider } from "../transports/native_crypto.ts";
 
 const [providerName = "default", cert, key] = process.argv.slice(2);
-if (!cert || !key || (providerName !== "portable" && providerName !== "default")) {
-  console.error("usage: dtls12_serve.ts portable|default CERT.pem KEY.pem");
+if (!cert || !key || !["portable", "native", "default"].includes(providerName)) {
+  console.error("usage: dtls12_serve.ts portable|native|default CERT.pem KEY.pem");
   process.exit(2);
 }
-const provider = providerName === "portable" ? portableProvider : defaultCryptoProvider();
+const provider = providerName === "portable"
+  ? portableProvider
+  : providerName === "native"
+  ? nativeProvider
+  : defaultCryptoProvider();
 const ac = new AbortController();
 let handshakes = 0;
 process.stdin.on("data", () => {});
