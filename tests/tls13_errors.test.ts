@@ -428,3 +428,20 @@ test("stateful HRR with early_data offered: 0-RTT records before ClientHello2 ar
   assert.equal(client.state, "connected");
   assert.ok(pair.serverSummary);
 });
+
+test("zero-length application data: accepted, delivers nothing, does not reset the KeyUpdate bound", () => {
+  const server = engine({ maxKeyUpdates: 2 });
+  const { client } = connectInMemory(server, {});
+  client.writeRecord(23, new Uint8Array(0));
+  client.keyUpdate(false);
+  client.writeRecord(23, new Uint8Array(0));
+  client.keyUpdate(false);
+  client.writeRecord(23, new Uint8Array(0), 100); // padded empty record
+  const acts: EngineAction[] = [];
+  pump(client, server, acts);
+  assert.equal(acts.some((a) => a.kind === "application-data"), false);
+  assert.equal(server.state, "connected");
+  client.keyUpdate(false);
+  pump(client, server, acts);
+  expectClose(acts, "key-update-flood", 10);
+});

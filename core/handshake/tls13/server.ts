@@ -388,6 +388,9 @@ export class Tls13ServerEngine implements HandshakeEngine<Tls13CloseReason> {
         return this.#onAlert(content);
       case CT_APPDATA:
         if (this.#state !== "connected") return this.#fail("unexpected-message", "application data before the client Finished");
+        // Zero-length application data is legal (RFC 8446 §5.4) but delivers nothing, and does
+        // not reset the KeyUpdate count (else empty records would make the flood bound moot).
+        if (content.length === 0) return;
         this.#keyUpdatesInRow = 0;
         this.#actions.push({ kind: "application-data", data: content.slice() });
         return;
