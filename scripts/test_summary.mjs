@@ -59,7 +59,7 @@ export function missingTools(log) {
   return { tools: [...tools].sort(), install };
 }
 
-const MISSING_CLIENT = /^error: (?:Error: )?interop: required client "([^"]+)" not found on PATH/;
+const MISSING_CLIENT = /^error: (?:Error: )?interop: required client "([^"]+)" not found[ ;(]/;
 
 /**
  * Tests that failed only because `requireTool` (tests/interop/harness.ts) found no such client:

@@ -7,7 +7,7 @@ import process from "node:process";
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
-import { findTool, HIDE_TOOLS_ENV, installLine, isCi, requireTool, toolSkip } from "./interop/harness.ts";
+import { findTool, HIDE_TOOLS_ENV, installLine, isCi, requireFile, requireTool, toolSkip } from "./interop/harness.ts";
 import { missingClientFailures, missingTools, parseBun, parseDeno } from "../scripts/test_summary.mjs";
 
 /** Runs `fn` with some environment variables set (undefined = unset), then restores them. */
@@ -57,6 +57,10 @@ test("harness: a missing client's error and skip reason name the Debian package 
   withEnv({ [HIDE_TOOLS_ENV]: "gnutls-cli", CI: undefined, HELLOGATE_SKIP_LOG: undefined }, () => {
     assert.throws(() => requireTool("gnutls-cli"), (e: Error) => {
       assert.match(e.message, /"gnutls-cli" not found on PATH; install it: sudo apt-get install gnutls-bin$/);
+      return true;
+    });
+    assert.throws(() => requireFile("/nonexistent/hellogate/ssl.h", "libmbedtls-dev"), (e: Error) => {
+      assert.equal(e.message, 'interop: required client "libmbedtls-dev" not found (/nonexistent/hellogate/ssl.h is missing); install it: sudo apt-get install libmbedtls-dev');
       return true;
     });
     // Unknown tools fall back to the suite's general hint.
@@ -192,4 +196,6 @@ test("runner: only failures raised by requireTool's missing-client error are rec
   assert.deepEqual(missingClientFailures(" ERRORS \n\n" + DENO_MISSING, "deno"), [{ name: "gnutls case", tool: "gnutls-cli" }]);
   assert.deepEqual(missingClientFailures(BUN_MISSING, "bun"), [{ name: "curl case", tool: "curl" }]);
   assert.deepEqual(missingClientFailures("ok | 3 passed | 0 failed\n", "deno"), []);
+  const fileError = 'x => ./t.test.ts:1:1\nerror: Error: interop: required client "libmbedtls-dev" not found (/usr/include/mbedtls/ssl.h is missing); install it: sudo apt-get install libmbedtls-dev\n';
+  assert.deepEqual(missingClientFailures(" ERRORS \n\n" + fileError, "deno"), [{ name: "x", tool: "libmbedtls-dev" }]);
 });

@@ -10,7 +10,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { sha256 } from "@noble/hashes/sha2.js";
-import { hex, requireTool, ROOT, spawnClient } from "./harness.ts";
+import { hex, requireFile, requireTool, ROOT, spawnClient } from "./harness.ts";
 import { makeCertificate, removeCertificate } from "./tls13_support.ts";
 import { recordTypes, startDtlsEchoServer, startLossyRelay } from "./dtls12_support.ts";
 
@@ -18,15 +18,8 @@ const SOURCE = join(ROOT, "tests/interop/dtls12_mbedtls_client.c");
 
 /** Compiles the client once per source version; fails naming the apt packages when they are missing. */
 function mbedtlsClient(): string {
-  let gcc: string;
-  try {
-    gcc = requireTool("gcc");
-  } catch {
-    throw new Error('interop: "gcc" not found on PATH; install it: apt-get install gcc libmbedtls-dev');
-  }
-  if (!existsSync("/usr/include/mbedtls/ssl.h")) {
-    throw new Error("interop: mbedTLS headers not found (/usr/include/mbedtls/ssl.h); install them: apt-get install libmbedtls-dev");
-  }
+  const gcc = requireTool("gcc");
+  requireFile("/usr/include/mbedtls/ssl.h", "libmbedtls-dev");
   const src = readFileSync(SOURCE);
   const dir = join(tmpdir(), "hellogate-build", hex(sha256(src)).slice(0, 16));
   const bin = join(dir, "dtls12_mbedtls_client");

@@ -91,13 +91,34 @@ export function requireTool(name: string): string {
   throw new Error(`interop: required client "${name}" not found on PATH; install it: ${installLine(name)}`);
 }
 
-/** Appends `tool<TAB>install line` rows to the file named by HELLOGATE_SKIP_LOG (set by scripts/test.mjs). */
-function recordMissing(names: string[]): void {
+/**
+ * `path` when it exists (a header or library a test compiles against), else throws like
+ * `requireTool`, naming the Debian package: `requireFile("/usr/include/mbedtls/ssl.h", "libmbedtls-dev")`.
+ * HELLOGATE_HIDE_TOOLS hides it by package name.
+ */
+export function requireFile(path: string, aptPackage: string): string {
+  if (!hidden(aptPackage)) {
+    try {
+      accessSync(path, fsConstants.R_OK);
+      return path;
+    } catch { /* missing */ }
+  }
+  const install = `sudo apt-get install ${aptPackage}`;
+  if (!isCi()) recordLine(aptPackage, install);
+  throw new Error(`interop: required client "${aptPackage}" not found (${path} is missing); install it: ${install}`);
+}
+
+function recordLine(tool: string, install: string): void {
   const log = process.env.HELLOGATE_SKIP_LOG;
   if (!log) return;
   try {
-    appendFileSync(log, names.map((n) => `${n.split("/").pop()}\t${installLine(n)}\n`).join(""));
+    appendFileSync(log, `${tool}\t${install}\n`);
   } catch { /* the runner still counts the skip */ }
+}
+
+/** Appends `tool<TAB>install line` rows to the file named by HELLOGATE_SKIP_LOG (set by scripts/test.mjs). */
+function recordMissing(names: string[]): void {
+  for (const n of names) recordLine(n.split("/").pop()!, installLine(n));
 }
 
 /**
