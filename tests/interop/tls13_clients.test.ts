@@ -105,6 +105,23 @@ test("openssl s_client -groups P-256:X25519 against a server that wants x25519: 
   }
 });
 
+test("openssl s_client over IPv6 loopback (::1) after a stateless HRR: the cookie binds the IPv6 peer", async () => {
+  const openssl = requireTool("openssl");
+  const s = await startTlsServer({ certificate: cert, retry: "always", mode: "greet", hostname: "::1" });
+  const client = spawnClient(openssl, ["s_client", "-tls1_3", "-connect", `[::1]:${s.port}`]);
+  try {
+    await seen(client, "hello from hellogate");
+    client.child.stdin!.write("ping\n");
+    await seen(client, "echo: ping");
+    await serverSaw(s, { retried: true });
+    assert.equal(s.handshakes[0].peer.family, "ipv6");
+    assert.equal(s.handshakes[0].peer.address, "::1");
+  } finally {
+    await client.kill();
+    await s.close();
+  }
+});
+
 // ---- gnutls-cli ----------------------------------------------------------------------------
 
 for (const [when, retry] of RETRIES) {
