@@ -23,7 +23,8 @@ import type { CryptoSegment } from "./frames.ts";
 
 /** Limits of the CRYPTO reassembly budget. */
 export interface CryptoReassemblyOptions {
-  /** Bytes held across all peers, overhead included (default 1 MiB). */
+  /** Bytes held across all peers, overhead included (default 512 KiB: ~340 partial post-quantum
+   * ClientHellos, and the measured heap under a spoofed flood stays under 1 MiB). */
   readonly maxTotalBytes?: number;
   /** Largest ClientHello (handshake header included) held per entry (default 16 KiB). */
   readonly maxMessageBytes?: number;
@@ -147,7 +148,7 @@ export class CryptoReassembly {
 
   /** Creates a budget; throws `RangeError` for negative or non-finite limits. */
   constructor(options: CryptoReassemblyOptions = {}) {
-    this.#maxTotal = options.maxTotalBytes ?? 1 << 20;
+    this.#maxTotal = options.maxTotalBytes ?? 512 * 1024;
     this.#maxMessage = options.maxMessageBytes ?? 16384;
     this.#expiryMs = options.expiryMs ?? 2000;
     for (const [k, v] of [["maxTotalBytes", this.#maxTotal], ["maxMessageBytes", this.#maxMessage], ["expiryMs", this.#expiryMs]] as const) {
