@@ -11,6 +11,8 @@ import { listenTls, type ListenTlsOptions, type TlsServerEvent } from "../transp
 import { retryWhenBusy, type TlsLoad } from "../transports/tls_retry_policy.ts";
 import { serveWwwPage } from "../transports/tls_www.ts";
 import { readBytes, runtime, tcpClient, type TcpClient, within } from "./transport_fakes.ts";
+import process from "node:process";
+import { spawnSync } from "node:child_process";
 
 const enc = (s: string) => new TextEncoder().encode(s);
 const dec = (b: Uint8Array) => new TextDecoder().decode(b);
@@ -339,4 +341,17 @@ test("listenTls: option misuse throws", async () => {
     /retry must be/,
   );
   assert.throws(() => retryWhenBusy(-1), /threshold/);
+});
+
+test("examples/tls_server.ts: a node:tls client completes TLS 1.3 through the stateless HRR, ALPN echo/1, echo", () => {
+  const root = new URL("..", import.meta.url).pathname;
+  const args = runtime === "bun" ? ["examples/tls_server.ts"] : ["run", "-A", "--no-check", "examples/tls_server.ts"];
+  const env: Record<string, string | undefined> = { ...process.env, NO_COLOR: "1" };
+  delete env.FORCE_COLOR;
+  const r = spawnSync(process.execPath, args, { cwd: root, encoding: "utf8", timeout: 30_000, env });
+  assert.equal(r.status, 0, `exited ${r.status}: ${r.stderr}`);
+  assert.match(r.stdout, /server: Protocol: TLSv1\.3/);
+  assert.match(r.stdout, /server: ALPN: echo\/1/);
+  assert.match(r.stdout, /server: Stateless retry \(HelloRetryRequest with cookie\): yes/);
+  assert.match(r.stdout, /client got: echo: hello over TLS 1\.3/);
 });
