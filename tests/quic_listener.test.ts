@@ -290,3 +290,19 @@ test("Listener options are validated; toJSON has no secret", () => {
   const j = JSON.stringify(listener());
   assert.ok(j.includes("quic-v1") && !/[0-9a-f]{32}/.test(j), j);
 });
+
+test("IPv6 peers: a token binds the IPv6 address; an IPv4-mapped address binds like the IPv4 one", () => {
+  const l = listener();
+  const ch = quicClientHello();
+  const dg = (dcid: Uint8Array, token?: Uint8Array) =>
+    clientInitialPacket({ info: V1_INFO, dcid, scid: SCID, token, payload: encodeCryptoFrame(0, ch), padTo: 1200 });
+  const v6: PeerAddress = { family: "ipv6", address: "2001:db8::5", port: 443 };
+  const r6 = readRetry(V1_INFO, asSend(l.receive(dg(DCID), v6, T0), "retry").bytes, DCID, SCID);
+  asAccepted(l.receive(dg(r6.scid, r6.token), v6, T0 + 5));
+  const other = asSend(l.receive(dg(r6.scid, r6.token), { ...v6, address: "2001:db8::6" }, T0 + 5), "connection-close");
+  assert.equal(other.tokenRejection, "wrong-peer");
+  const mapped: PeerAddress = { family: "ipv6", address: "::ffff:203.0.113.5", port: PEER.port };
+  const rm = readRetry(V1_INFO, asSend(l.receive(dg(DCID), mapped, T0), "retry").bytes, DCID, SCID);
+  const a = asAccepted(l.receive(dg(rm.scid, rm.token), PEER, T0 + 5));
+  assert.deepEqual(a.peer, PEER);
+});
