@@ -133,3 +133,95 @@ test("RFC 8448 §3: the engine, given the trace's randomness, sends the trace's 
   // EncryptedExtensions answers the trace's server_name and record_size_limit offers.
   assert.equal(toHex(r.content.subarray(0, 16)), "0800000c000a00000000001c00024001");
 });
+
+// ---- RFC 8448 §5: the HelloRetryRequest trace ---------------------------------------------------
+
+import { clientHelloHash } from "../core/gate/retry.ts";
+import { transcriptPrefix } from "../core/messages/hello_retry_request.ts";
+import { parseClientHello } from "../core/messages/client_hello.ts";
+import type { AcceptedOutcome } from "../core/gate/outcome.ts";
+import { UNSPECIFIED_PEER } from "../core/peer.ts";
+import { p256 } from "@noble/curves/nist.js";
+
+test("RFC 8448 §5: message_hash || HRR || CH2 || SH, the handshake keys and both Finished values", () => {
+  const prefix = transcriptPrefix(clientHelloHash("sha256", V.HRR_CLIENT_HELLO_1.subarray(4)), V.HRR);
+  const helloHash = hashOf(prefix, V.HRR_CLIENT_HELLO_2, V.HRR_SERVER_HELLO);
+  assert.equal(toHex(helloHash), V.HRR_HELLO_HASH);
+  const hs = handshakeSecrets(p, "sha256", V.HRR_SHARED_SECRET, helloHash);
+  const s = trafficKeys(p, 0x1301, hs.serverHandshakeTrafficSecret);
+  const c = trafficKeys(p, 0x1301, hs.clientHandshakeTrafficSecret);
+  assert.equal(toHex(s.key), V.HRR_SERVER_HS_KEY);
+  assert.equal(toHex(s.iv), V.HRR_SERVER_HS_IV);
+  assert.equal(toHex(c.key), V.HRR_CLIENT_HS_KEY);
+  assert.equal(toHex(c.iv), V.HRR_CLIENT_HS_IV);
+  const upToCv = [prefix, V.HRR_CLIENT_HELLO_2, V.HRR_SERVER_HELLO, V.HRR_ENCRYPTED_EXTENSIONS, V.CERTIFICATE_MESSAGE, V.HRR_CERTIFICATE_VERIFY];
+  const serverFin = finishedVerifyData(p, "sha256", hs.serverHandshakeTrafficSecret, hashOf(...upToCv));
+  assert.equal(toHex(serverFin), V.HRR_SERVER_FINISHED);
+  const finMsg = Uint8Array.of(20, 0, 0, 32, ...serverFin);
+  const th = hashOf(...upToCv, finMsg);
+  assert.equal(toHex(finishedVerifyData(p, "sha256", hs.clientHandshakeTrafficSecret, th)), V.HRR_CLIENT_FINISHED);
+  const app = applicationSecrets(p, "sha256", hs.masterSecret, th);
+  assert.equal(toHex(trafficKeys(p, 0x1301, app.serverApplicationTrafficSecret).key), V.HRR_SERVER_APP_KEY);
+  assert.equal(toHex(trafficKeys(p, 0x1301, app.clientApplicationTrafficSecret).key), V.HRR_CLIENT_APP_KEY);
+  // The protected server flight of the trace starts as our record protection seals it.
+  const flight = [V.HRR_ENCRYPTED_EXTENSIONS, V.CERTIFICATE_MESSAGE, V.HRR_CERTIFICATE_VERIFY, finMsg];
+  const plain = new Uint8Array(flight.reduce((n, m) => n + m.length, 0));
+  let at = 0;
+  for (const m of flight) {
+    plain.set(m, at);
+    at += m.length;
+  }
+  const sealed = new Tls13RecordProtection(p, 0x1301, hs.serverHandshakeTrafficSecret).seal(22, plain);
+  assert.equal(toHex(sealed.subarray(0, 40)), V.HRR_SERVER_FLIGHT_RECORD_START);
+});
+
+test("RFC 8448 §5: an engine continuing from a stateless retry of the trace sends the trace's ServerHello and keys", () => {
+  // The gate's accepted outcome for the trace's CH2, built from the trace (as a fresh listener would).
+  const ch2 = parseClientHello(V.HRR_CLIENT_HELLO_2.subarray(4), { dtls: false });
+  const ch1Hash = clientHelloHash("sha256", V.HRR_CLIENT_HELLO_1.subarray(4));
+  const accepted: AcceptedOutcome = {
+    kind: "accepted",
+    peer: UNSPECIFIED_PEER,
+    protocol: "tls1.3",
+    addressValidated: "cookie",
+    clientHello: ch2,
+    clientHelloMessage: V.HRR_CLIENT_HELLO_2,
+    remainder: new Uint8Array(0),
+    retry: {
+      cipherSuite: 0x1301,
+      hash: "sha256",
+      group: 0x0017,
+      keyShare: ch2.keyShares![0],
+      clientHello1Hash: ch1Hash,
+      helloRetryRequest: V.HRR,
+      transcriptPrefix: transcriptPrefix(ch1Hash, V.HRR),
+      appData: new Uint8Array(0),
+    },
+  };
+  const serverRandom = V.HRR_SERVER_HELLO.subarray(6, 38);
+  const serverShare = V.HRR_SERVER_HELLO.subarray(V.HRR_SERVER_HELLO.length - 6 - 65, V.HRR_SERVER_HELLO.length - 6);
+  const fixed: CryptoProvider = {
+    ...portableProvider,
+    random: () => serverRandom.slice(),
+    encapsulate: (group, share) => {
+      assert.equal(group, 0x0017);
+      assert.equal(toHex(share), toHex(ch2.keyShares![0].keyExchange));
+      return { share: serverShare.slice(), secret: V.HRR_SHARED_SECRET.slice() };
+    },
+  };
+  assert.equal(serverShare[0], 4);
+  assert.ok(p256.Point.fromHex(toHex(serverShare)));
+  const engine = new Tls13ServerEngine({ provider: fixed, certificates: [certificateFor("ecdsa-p256")] }, accepted);
+  engine.receive(new Uint8Array(0), 0);
+  const flight = engine.poll();
+  assert.equal(flight.kind, "send");
+  const bytes = (flight as { bytes: Uint8Array }).bytes;
+  assert.equal(toHex(bytes.subarray(0, 5 + V.HRR_SERVER_HELLO.length)), toHex(encodeTlsRecord(22, 0x0303, V.HRR_SERVER_HELLO)));
+  const rest = bytes.subarray(5 + V.HRR_SERVER_HELLO.length);
+  const prefix = transcriptPrefix(ch1Hash, V.HRR);
+  const hs = handshakeSecrets(p, "sha256", V.HRR_SHARED_SECRET, hashOf(prefix, V.HRR_CLIENT_HELLO_2, V.HRR_SERVER_HELLO));
+  const len = (rest[3] << 8) | rest[4];
+  const r = new Tls13RecordProtection(p, 0x1301, hs.serverHandshakeTrafficSecret).open(rest.subarray(0, 5), rest.subarray(5, 5 + len));
+  assert.ok(r.ok, "the engine's flight opens with the trace's server handshake keys");
+  assert.equal(r.content[0], 8);
+});

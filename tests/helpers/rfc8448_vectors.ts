@@ -124,3 +124,63 @@ export const SECRETS = {
   serverApplicationIv: "cf782b88dd83549aadf1e984",
   exporterMaster: "fe22f881176eda18eb8f44529e6792c50c9a3f89452f68d8ae311b4309d3cf50",
 } as const;
+
+// ---- RFC 8448 §5 "HelloRetryRequest" (https://www.rfc-editor.org/rfc/rfc8448#section-5) ----------
+
+export const HRR_CLIENT_HELLO_1 = h(`01 00 00 b0 03 03 b0 b1 c5 a5 aa 37 c5 91 9f 2e
+  d1 d5 c6 ff f7 fc b7 84 97 16 94 5a 2b 8c ee 92 58 a3 46 67 7b 6f 00 00 06 13 01 13 03 13 02 01
+  00 00 81 00 00 00 0b 00 09 00 00 06 73 65 72 76 65 72 ff 01 00 01 00 00 0a 00 08 00 06 00 1d 00
+  17 00 18 00 33 00 26 00 24 00 1d 00 20 e8 e8 e3 f3 b9 3a 25 ed 97 a1 4a 7d ca cb 8a 27 2c 62 88
+  e5 85 c6 48 4d 05 26 2f ca d0 62 ad 1f 00 2b 00 03 02 03 04 00 0d 00 20 00 1e 04 03 05 03 06 03
+  02 03 08 04 08 05 08 06 04 01 05 01 06 01 02 01 04 02 05 02 06 02 02 02 00 2d 00 02 01 01 00 1c
+  00 02 40 01`);
+
+export const HRR = h(`02 00 00 ac 03 03 cf 21 ad 74 e5 9a 61 11 be 1d
+  8c 02 1e 65 b8 91 c2 a2 11 16 7a bb 8c 5e 07 9e 09 e2 c8 a8 33 9c 00 13 01 00 00 84 00 33 00 02
+  00 17 00 2c 00 74 00 72 71 dc d0 4b b8 8b c3 18 91 19 39 8a 00 00 00 00 ee fa fc 76 c1 46 b8 23
+  b0 96 f8 aa ca d3 65 dd 00 30 95 3f 4e df 62 56 36 e5 f2 1b b2 e2 3f cc 65 4b 1b 5b 40 31 8d 10
+  d1 37 ab cb b8 75 74 e3 6e 8a 1f 02 5f 7d fa 5d 6e 50 78 1b 5e da 4a a1 5b 0c 8b e7 78 25 7d 16
+  aa 30 30 e9 e7 84 1d d9 e4 c0 34 22 67 e8 ca 0c af 57 1f b2 b7 cf f0 f9 34 b0 00 2b 00 02 03 04`);
+
+export const HRR_CLIENT_HELLO_2 = h(`01 00 01 fc 03 03 b0 b1 c5 a5 aa 37 c5 91 9f 2e
+  d1 d5 c6 ff f7 fc b7 84 97 16 94 5a 2b 8c ee 92 58 a3 46 67 7b 6f 00 00 06 13 01 13 03 13 02 01
+  00 01 cd 00 00 00 0b 00 09 00 00 06 73 65 72 76 65 72 ff 01 00 01 00 00 0a 00 08 00 06 00 1d 00
+  17 00 18 00 33 00 47 00 45 00 17 00 41 04 a6 da 73 92 ec 59 1e 17 ab fd 53 59 64 b9 98 94 d1 3b
+  ef b2 21 b3 de f2 eb e3 83 0e ac 8f 01 51 81 26 77 c4 d6 d2 23 7e 85 cf 01 d6 91 0c fb 83 95 4e
+  76 ba 73 52 83 05 34 15 98 97 e8 06 57 80 00 2b 00 03 02 03 04 00 0d 00 20 00 1e 04 03 05 03 06
+  03 02 03 08 04 08 05 08 06 04 01 05 01 06 01 02 01 04 02 05 02 06 02 02 02 00 2c 00 74 00 72 71
+  dc d0 4b b8 8b c3 18 91 19 39 8a 00 00 00 00 ee fa fc 76 c1 46 b8 23 b0 96 f8 aa ca d3 65 dd 00
+  30 95 3f 4e df 62 56 36 e5 f2 1b b2 e2 3f cc 65 4b 1b 5b 40 31 8d 10 d1 37 ab cb b8 75 74 e3 6e
+  8a 1f 02 5f 7d fa 5d 6e 50 78 1b 5e da 4a a1 5b 0c 8b e7 78 25 7d 16 aa 30 30 e9 e7 84 1d d9 e4
+  c0 34 22 67 e8 ca 0c af 57 1f b2 b7 cf f0 f9 34 b0 00 2d 00 02 01 01 00 1c 00 02 40 01 00 15 00
+  af ${"00 ".repeat(175)}`);
+
+export const HRR_SERVER_HELLO = h(`02 00 00 77 03 03 bb 34 1d 84 7f d7 89 c4 7c 38
+  71 72 dc 0c 9b f1 47 fc ca cb 50 43 d8 6c a4 c5 98 d3 ff 57 1b 98 00 13 01 00 00 4f 00 33 00 45
+  00 17 00 41 04 58 3e 05 4b 7a 66 67 2a e0 20 ad 9d 26 86 fc c8 5b 5a d4 1a 13 4a 0f 03 ee 72 b8
+  93 05 2b d8 5b 4c 8d e6 77 6f 5b 04 ac 07 d8 35 40 ea b3 e3 d9 c5 47 bc 65 28 c4 31 7d 29 46 86
+  09 3a 6c ad 7d 00 2b 00 02 03 04`);
+
+export const HRR_SHARED_SECRET = h("c1 42 ce 13 ca 11 b5 c2 23 36 52 e6 3a d3 d9 78 44 f1 62 1f bf b9 de 69 d5 47 dc 8f ed ea be b4");
+/** Transcript-Hash(message_hash || HRR || CH2 || SH). */
+export const HRR_HELLO_HASH = "8aa8e828ec2f8a884fec95a3139de01c15a3daa7ff5bfc3f4bfcc21b438d7bf8";
+export const HRR_SERVER_HS_KEY = "4646bfac1712c426cd78d8a24a8a6f6b";
+export const HRR_SERVER_HS_IV = "c7d395c08d62f297d13768ea";
+export const HRR_CLIENT_HS_KEY = "2f1f918663d590e7421149a29d94b0b6";
+export const HRR_CLIENT_HS_IV = "414d5485235e1a688793bd74";
+export const HRR_SERVER_FINISHED = "8863e6bfb0420a927fa27f34336a70ae426e968e3eb884945b96856dba3976d1";
+export const HRR_CLIENT_FINISHED = "23f52fdb0709a55bd7f79b991f25484087bcfd4d4380b12326a52a28b2e368e1";
+export const HRR_SERVER_APP_KEY = "f27a5d97bd25550c4823b0f3e5d29388";
+export const HRR_CLIENT_APP_KEY = "a7eb2a0525eb4331d58fcbf9f7ca2e9c";
+/** The first 40 bytes of the protected server flight record (header + start of ciphertext). */
+export const HRR_SERVER_FLIGHT_RECORD_START = "1703030296" + "99bee20baf5b7fc727bfab6223928a381e6d0cf9c4da653f9d2a7b23f7de11cce842d5";
+/** EncryptedExtensions of the §5 trace (the rest of the flight is the §3 certificate and a new CertificateVerify). */
+export const HRR_ENCRYPTED_EXTENSIONS = h("08 00 00 18 00 16 00 0a 00 08 00 06 00 17 00 18 00 1d 00 1c 00 02 40 01 00 00 00 00");
+/** The §5 CertificateVerify (its Certificate message is the §3 one). */
+export const HRR_CERTIFICATE_VERIFY = h(`0f 00 00 84 08 04 00 80 33 ab 13 d4 46 27 07 23
+  1b 5d ca e6 c8 19 0b 63 d1 da bc 74 f2 8c 39 53 70 da 0b 07 e5 b8 30 66 d0 24 6a 31 ac d9 5d f4
+  75 bf d7 99 a4 a7 0d 33 ad 93 d3 a3 17 a9 b2 c0 d2 37 a5 68 5b 21 9e 77 41 12 e3 91 a2 47 60 7d
+  1a ef f1 bb d0 a3 9f 38 2e e1 a5 fe 88 ae 99 ec 59 22 8e 64 97 e4 5d 48 ce 27 5a 6d 5e f4 0d 16
+  9f b6 f9 d3 3b 05 2e d3 dc dd 6b 5a 48 ba af ff bc b2 90 12 84 15 bd 38`);
+/** The §3 Certificate message, which §5 reuses. */
+export const CERTIFICATE_MESSAGE: Uint8Array = SERVER_FLIGHT.subarray(40, 40 + 4 + 0x1b9);
