@@ -7,7 +7,16 @@ import { encodeDtlsRecord, readDtlsRecord } from "../core/wire/record.ts";
 import { encodeDtlsHandshake, readDtlsHandshakeFragment } from "../core/wire/handshake_header.ts";
 import type { PeerAddress } from "../core/peer.ts";
 import { CookieKeyring } from "../core/gate/cookie/keyring.ts";
-import { HVR_COOKIE_LENGTH, issueHvrCookie, verifyHvrCookie } from "../core/gate/cookie/hvr_cookie.ts";
+import {
+  HVR_COOKIE_LENGTH,
+  hvrMacInputLength,
+  hvrPeerBinding,
+  issueHvrCookie,
+  verifyHvrCookie,
+} from "../core/gate/cookie/hvr_cookie.ts";
+import { hmac } from "@noble/hashes/hmac.js";
+import { sha256 } from "@noble/hashes/sha2.js";
+import { expand, extract } from "@noble/hashes/hkdf.js";
 import { issueHrrCookie } from "../core/gate/cookie/hrr_cookie.ts";
 import { loadHexFixture } from "./helpers/fixtures.ts";
 
@@ -288,12 +297,12 @@ test("HVR property: any single-bit flip inside a bound ClientHello field fails v
       const ch1 = dtlsHello(h);
       const c = issueHvrCookie(kr, PEER, ch1, T0);
       const o = ch1.offsets;
-      // Bound bits: legacy_version, random, session_id (with length), cipher_suites and
-      // compression_methods (with lengths).
-      const bound = (o.cookie + (o.extensions - o.cipherSuites)) * 8;
+      // Bound bits: legacy_version, random, session_id (with length) and compression_methods
+      // (with length); cipher_suites are not bound (see hvr_cookie.ts).
+      const bound = (o.cookie + (o.extensions - o.compressionMethods)) * 8;
       const bit = pick % bound;
       const byte = bit >> 3;
-      const at = byte < o.cookie ? byte : o.cipherSuites + (byte - o.cookie);
+      const at = byte < o.cookie ? byte : o.compressionMethods + (byte - o.cookie);
       const body = ch1.body.slice();
       body[at] ^= 1 << (bit & 7);
       let ch2: ClientHello;
@@ -337,4 +346,49 @@ test("HVR property: changing extensions (or the record sequence) does not affect
     { numRuns: 300 },
   );
   assert.ok(checked > 150, `only ${checked} generated ClientHellos parsed`);
+});
+
+test("HVR cookie: the MAC is HMAC-SHA256 (checked with @noble/hashes) over header || compact peer || version..session_id || compression_methods", () => {
+  // fromSecret key 0 = HKDF-SHA256(secret, "hellogate cookie secret key v1" || u64 0), 32 bytes (keyring.ts).
+  const kr = CookieKeyring.fromSecret(SECRET);
+  const info = new Uint8Array([...new TextEncoder().encode("hellogate cookie secret key v1"), 0, 0, 0, 0, 0, 0, 0, 0]);
+  const key = expand(sha256, extract(sha256, SECRET, new Uint8Array(0)), info, 32);
+  const ch = dtlsHello({ sessionId: new Uint8Array([9, 8, 7]), compression: new Uint8Array([0, 1]) });
+  const o = ch.offsets;
+  for (const peer of [PEER, { family: "ipv6", address: "2001:db8::1", port: 443 } as PeerAddress]) {
+    const c = issueHvrCookie(kr, peer, ch, T0);
+    const compact = peer.family === "ipv4"
+      ? new Uint8Array([4, 192, 0, 2, 7, 40000 >> 8, 40000 & 0xff])
+      : new Uint8Array([6, 0x20, 0x01, 0x0d, 0xb8, ...new Uint8Array(11), 1, 443 >> 8, 443 & 0xff]);
+    const pb = new Uint8Array(19);
+    assert.equal(hvrPeerBinding(peer, pb), compact.length);
+    assert.deepEqual(pb.subarray(0, compact.length), compact);
+    const input = new Uint8Array([...c.subarray(0, 5), ...compact, ...ch.body.subarray(0, o.cookie), ...ch.body.subarray(o.compressionMethods, o.extensions)]);
+    assert.equal(hvrMacInputLength(peer, ch), input.length);
+    assert.deepEqual(c.subarray(5), hmac(sha256, key, input).subarray(0, 27), peer.family);
+  }
+});
+
+test("HVR cookie: cipher_suites are not bound (RFC 6347 §4.2.1 MAY): a CH2 with another suite list still verifies", () => {
+  const kr = CookieKeyring.random();
+  const ch1 = dtlsHello({ suites: [0xc02b, 0xc02f] });
+  const c = issueHvrCookie(kr, PEER, ch1, T0);
+  const ch2 = withCookie(dtlsHello({ suites: [0xcca9] }), c);
+  assert.equal(verifyHvrCookie(kr, c, PEER, ch2, T0).ok, true);
+  // ... while the random and the session_id are bound.
+  assert.equal(verifyHvrCookie(kr, c, PEER, withCookie(dtlsHello({ random: new Uint8Array(32) }), c), T0).ok, false);
+  assert.equal(verifyHvrCookie(kr, c, PEER, withCookie(dtlsHello({ sessionId: new Uint8Array([1]) }), c), T0).ok, false);
+});
+
+test("HVR cookie: for real DTLS 1.2 ClientHellos from an IPv4 peer the MAC input fits one SHA-256 block (<= 55 bytes)", () => {
+  let n = 0;
+  for (const name of ["dtls12-openssl", "dtls12-gnutls"]) {
+    const [dg] = loadHexFixture(name);
+    const body = readDtlsHandshakeFragment(readDtlsRecord(dg).fragment).body;
+    const ch = parseClientHello(body, { dtls: true });
+    if (ch.legacySessionId.length !== 0) continue;
+    n++;
+    assert.ok(hvrMacInputLength(PEER, ch) <= 55, `${name}: ${hvrMacInputLength(PEER, ch)} bytes`);
+  }
+  assert.ok(n >= 1);
 });
