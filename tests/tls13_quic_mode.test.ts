@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { portableProvider } from "../core/crypto/portable.ts";
 import { quicNextSecret, quicPacketKeys } from "../core/handshake/key_schedule.ts";
 import type { EngineAction, QuicSecretsAction } from "../core/handshake/actions.ts";
+import type { AcceptedOutcome } from "../core/gate/outcome.ts";
 import { connectInMemory, Tls13TestClient } from "../testing/tls13_client.ts";
 import { hex, toHex } from "./helpers/fixtures.ts";
 import { V1_KEYS, V2_KEYS } from "./helpers/quic_vectors.ts";
@@ -15,8 +16,8 @@ import { engine } from "./helpers/tls13_pair.ts";
 const CLIENT_TP = Uint8Array.of(0x04, 0x04, 0x80, 0x10, 0x00, 0x00);
 const SERVER_TP = Uint8Array.of(0x01, 0x02, 0x67, 0x10);
 
-function quicEngine(extra = {}) {
-  return engine({ framing: "quic", quicTransportParameters: SERVER_TP, ...extra });
+function quicEngine(extra = {}, accepted?: AcceptedOutcome) {
+  return engine({ framing: "quic", quicTransportParameters: SERVER_TP, ...extra }, accepted);
 }
 
 test("QUIC: levels, secrets per level equal to the client's, transport parameters both ways", () => {
@@ -126,4 +127,20 @@ test("QUIC packet keys: RFC 9001 A.1 (v1) and RFC 9369 A.1 (v2) labels", () => {
   assert.equal(toHex(k.key), "c6d98ff3441c3fe1b2182094f69caa2ed4b716b65488960a7a984979fb23e1c8");
   assert.equal(toHex(k.iv), "e0459b3474bdd0e44a41c144");
   assert.equal(toHex(k.hp), "25a282b9e82f06f21f488917a4fc8f1b73573685608597d0efcb076b0ab7a7a4");
+});
+
+test("QUIC: an accepted outcome with a remainder (more Initial CRYPTO bytes) is taken at the initial level", async () => {
+  const { StreamListener } = await import("../core/gate/stream_listener.ts");
+  const { CookieKeyring } = await import("../core/gate/cookie/keyring.ts");
+  const listener = new StreamListener({ keyring: CookieKeyring.random(), framing: "handshake-messages", acceptWithoutRetry: true, peer: { family: "ipv4", address: "127.0.0.1", port: 1 } });
+  const client = new Tls13TestClient({ framing: "quic", quicTransportParameters: CLIENT_TP });
+  const ch = client.start();
+  client.takeOutput();
+  // A second ClientHello right behind the first: the engine must see it (at the initial level) and refuse it.
+  const out = listener.receive(new Uint8Array([...ch, ...ch]), 0);
+  assert.equal(out.kind, "accepted");
+  const server = quicEngine({}, out as AcceptedOutcome);
+  const acts: EngineAction[] = [];
+  for (let a = server.poll(); a.kind !== "need-data"; a = server.poll()) acts.push(a);
+  assert.equal(closedOf(acts)?.reason, "unexpected-message");
 });

@@ -206,7 +206,10 @@ export class Tls13ServerEngine implements HandshakeEngine<Tls13CloseReason> {
       } else {
         this.#guard(() => this.#onClientHello1(ch, message));
       }
-      if (accepted.remainder.length > 0 && this.#state !== "closed") this.receive(accepted.remainder, 0);
+      if (accepted.remainder.length > 0 && this.#state !== "closed") {
+        // QUIC: what followed the ClientHello in the CRYPTO stream is still Initial-level data.
+        this.receive(accepted.remainder, 0, this.#quic ? "initial" : undefined);
+      }
     }
   }
 
