@@ -28,13 +28,16 @@ test("sourceKey: IPv4 by address (mapped IPv6 included), IPv6 by /64", () => {
 });
 
 test("PendingHandshakes: the per-source cap evicts that source's oldest idle, never another source's", () => {
-  const t = new PendingHandshakes({ maxPendingHandshakes: 100, maxPendingPerSource: 3 });
+  const t = new PendingHandshakes({ maxPendingHandshakes: 100, maxPendingPerSource: 3, minIdleBeforeEvictionMs: 5 });
   const evicted: string[] = [];
   const other = t.admit(v4("198.51.100.9"), 0, () => evicted.push("other"));
   const a = [1, 2, 3].map((i) => t.admit(v4("192.0.2.1", i), i, (r) => evicted.push(`a${i}:${r}`)));
   t.activity(a[0], 10, 0); // a1 is now the most recently active
-  t.admit(v4("192.0.2.1", 4), 11, () => evicted.push("a4"));
-  assert.deepEqual(evicted, ["a2:evicted-idle"]);
+  t.admit(v4("192.0.2.1", 4), 6, () => evicted.push("a4")); // a2 idle for 4 ms only: a burst, admitted past the cap
+  assert.equal(evicted.length, 0);
+  assert.equal(t.pendingFrom(v4("192.0.2.1")), 4);
+  t.admit(v4("192.0.2.1", 5), 20, () => evicted.push("a5"));
+  assert.deepEqual(evicted, ["a2:evicted-idle", "a3:evicted-idle"]);
   assert.equal(a[1].released, true);
   assert.equal(t.pendingFrom(v4("192.0.2.1")), 3);
   assert.equal(other.released, false);
@@ -112,7 +115,7 @@ async function fakeGate(adapter: "node" | "deno" | "bun", extra: Partial<ListenT
 
 for (const adapter of adapters) {
   test(`tcp ${adapter}: 30 idle connections from 127.0.0.2 do not lock out 127.0.0.1 (oldest idle evicted, nobody refused)`, async () => {
-    const tcp = await fakeGate(adapter, { maxPendingHandshakes: 20, maxPendingPerSource: 10 });
+    const tcp = await fakeGate(adapter, { maxPendingHandshakes: 20, maxPendingPerSource: 10, minIdleBeforeEvictionMs: 0 });
     const idle: Awaited<ReturnType<typeof rawClient>>[] = [];
     try {
       for (let i = 0; i < 30; i++) idle.push(await rawClient(tcp.addr.port, "127.0.0.2"));

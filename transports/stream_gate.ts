@@ -36,6 +36,11 @@ export interface StreamGateOptions {
    * 8 MiB); beyond it the handshake buffering the most is closed (`handshake-budget`).
    */
   maxBufferedHandshakeBytes?: number;
+  /**
+   * The per-source cap closes a source's oldest handshake only after it has been idle this long
+   * (default 1000 ms; 0 = at once): a burst of short connections from one address is not cut.
+   */
+  minIdleBeforeEvictionMs?: number;
   /** Accepted connections buffered for the consumer (default 1024); when full, new accepts are closed. */
   maxPendingAccepts?: number;
   /** Per-connection handshake timeout in milliseconds (default 10 000; 0 = none). */

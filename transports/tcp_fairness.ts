@@ -5,10 +5,12 @@
  *
  * When a cap is reached the newcomer is never refused: the *oldest idle* pending handshake is
  * closed to make room (the one that received nothing for the longest time) — for the per-source
- * cap, the oldest idle of that same source; for the global cap, the oldest idle of the source
- * holding the most slots. A flooder therefore only ever evicts its own connections, while a real
- * client, whose handshake is a few round trips of activity, keeps its slot. When buffered bytes
- * exceed the budget, the handshake holding the most bytes is closed.
+ * cap, the oldest idle of that same source, once it has been idle for `minIdleBeforeEvictionMs`
+ * (a burst of short connections from one address, e.g. a NAT, may run past the per-source cap
+ * for that long: the global cap still bounds everything); for the global cap, the oldest idle of
+ * the source holding the most slots, whatever its age. A flooder therefore only ever evicts its
+ * own connections, while a real client, whose handshake is a few round trips of activity, keeps
+ * its slot. When buffered bytes exceed the budget, the handshake holding the most bytes is closed.
  *
  * Slots are freed the moment the handshake ends (peer closed, accepted, rejected, evicted), not
  * when the socket has finished closing. Pure bookkeeping: no timers, no I/O; `O(1)` per event
@@ -23,6 +25,8 @@ import { encodePeerBinding, PEER_BINDING_LENGTH, type PeerAddress } from "../cor
 export const DEFAULT_MAX_PENDING_HANDSHAKES = 1024;
 /** Default of {@link FairnessOptions.maxPendingPerSource}. */
 export const DEFAULT_MAX_PENDING_PER_SOURCE = 128;
+/** Default of {@link FairnessOptions.minIdleBeforeEvictionMs}. */
+export const DEFAULT_MIN_IDLE_BEFORE_EVICTION_MS = 1000;
 /** Default of {@link FairnessOptions.maxBufferedHandshakeBytes}: 8 MiB. */
 export const DEFAULT_MAX_BUFFERED_HANDSHAKE_BYTES = 8 * 1024 * 1024;
 
@@ -34,6 +38,11 @@ export interface FairnessOptions {
   maxPendingPerSource?: number;
   /** Bytes buffered by all pending handshakes together (incomplete ClientHellos; default 8 MiB). */
   maxBufferedHandshakeBytes?: number;
+  /**
+   * The per-source cap closes a source's oldest handshake only once it has been idle this long
+   * (default 1000 ms; 0 = at once); younger ones are admitted past it, within the global cap.
+   */
+  minIdleBeforeEvictionMs?: number;
 }
 
 /** One pending handshake. */
@@ -90,6 +99,8 @@ export class PendingHandshakes {
   readonly maxPerSource: number;
   /** Byte budget. */
   readonly maxBuffered: number;
+  /** See {@link FairnessOptions.minIdleBeforeEvictionMs}. */
+  readonly minIdleMs: number;
   readonly #all = new Map<PendingSlot, true>();
   readonly #bySource = new Map<string, Map<PendingSlot, true>>();
   #buffered = 0;
@@ -103,6 +114,9 @@ export class PendingHandshakes {
       DEFAULT_MAX_BUFFERED_HANDSHAKE_BYTES,
       "maxBufferedHandshakeBytes",
     );
+    const minIdle = options.minIdleBeforeEvictionMs ?? DEFAULT_MIN_IDLE_BEFORE_EVICTION_MS;
+    if (!(minIdle >= 0)) throw new RangeError("hellogate: minIdleBeforeEvictionMs must be >= 0");
+    this.minIdleMs = minIdle;
   }
 
   /** Handshakes in progress. */
@@ -132,7 +146,11 @@ export class PendingHandshakes {
   admit(peer: PeerAddress, now: number, evict: (reason: EvictionReason) => void): PendingSlot {
     const source = sourceKey(peer);
     let mine = this.#bySource.get(source);
-    while (mine && mine.size >= this.maxPerSource) this.#evict(first(mine), "evicted-idle");
+    while (mine && mine.size >= this.maxPerSource) {
+      const oldest = first(mine);
+      if (now - oldest.lastActivity < this.minIdleMs) break; // a burst: the global cap still holds
+      this.#evict(oldest, "evicted-idle");
+    }
     while (this.#all.size >= this.maxPending) this.#evict(this.#globalVictim(), "evicted-idle");
     const slot: PendingSlot = { source, lastActivity: now, buffered: 0, evict, released: false };
     mine = this.#bySource.get(source);

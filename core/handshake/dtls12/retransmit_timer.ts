@@ -13,7 +13,7 @@ export interface RetransmitTimerOptions {
   readonly initialMs?: number;
   /** Largest timeout in milliseconds (default 60 000). */
   readonly maxMs?: number;
-  /** Expiries tolerated before giving up (default 10). */
+  /** Expiries tolerated before giving up (default 6: about two minutes with the 60 s cap). */
   readonly maxRetransmissions?: number;
 }
 
@@ -30,7 +30,7 @@ export class RetransmitTimer {
   constructor(options: RetransmitTimerOptions = {}) {
     this.#initial = options.initialMs ?? 1000;
     this.#max = options.maxMs ?? 60_000;
-    this.#maxCount = options.maxRetransmissions ?? 10;
+    this.#maxCount = options.maxRetransmissions ?? 6;
     if (!(this.#initial > 0 && this.#max >= this.#initial && this.#maxCount >= 0)) {
       throw new RangeError("hellogate: retransmit timer needs 0 < initialMs <= maxMs and maxRetransmissions >= 0");
     }

@@ -86,7 +86,7 @@ export interface Dtls12ServerOptions {
   readonly initialRetransmitMs?: number;
   /** Retransmission timer: cap in ms (default 60 000). */
   readonly maxRetransmitMs?: number;
-  /** Retransmissions of one flight before giving up with `handshake-timeout` (default 10). */
+  /** Retransmissions of one flight before giving up with `handshake-timeout` (default 6, about 2 minutes). */
   readonly maxRetransmissions?: number;
 }
 
@@ -193,7 +193,7 @@ export class Dtls12Server implements HandshakeEngine<Dtls12CloseReason> {
   #readEpoch = 0;
   #writeEpoch = 0;
   readonly #writeSeq = [0, 0];
-  readonly #replay = [new ReplayWindow(), new ReplayWindow()];
+  readonly #replay = new ReplayWindow(); // epoch 1
   #nextServerSeq: number;
   #flight: FlightRecord[] = [];
   #flightIsFinal = false;
@@ -466,11 +466,9 @@ export class Dtls12Server implements HandshakeEngine<Dtls12CloseReason> {
   ): void {
     let plaintext: Uint8Array;
     if (epoch === 0) {
-      if (!this.#replay[0].isFresh(seq)) {
-        this.stats.replayedRecords++;
-        return;
-      }
-      this.#replay[0].mark(seq);
+      // No replay window for plaintext records: nothing authenticates their sequence numbers, so
+      // a corrupted copy could shadow the genuine record. Handshake messages are deduplicated by
+      // message_seq, and after the handshake epoch 0 carries nothing we act on but retransmissions.
       plaintext = fragment;
     } else if (epoch === 1) {
       if (this.#readEpoch < 1) {
@@ -480,7 +478,7 @@ export class Dtls12Server implements HandshakeEngine<Dtls12CloseReason> {
         } else this.stats.droppedRecords++;
         return;
       }
-      if (!this.#replay[1].isFresh(seq)) {
+      if (!this.#replay.isFresh(seq)) {
         this.stats.replayedRecords++;
         return;
       }
@@ -489,7 +487,7 @@ export class Dtls12Server implements HandshakeEngine<Dtls12CloseReason> {
         this.stats.badRecords++;
         return;
       }
-      this.#replay[1].mark(seq);
+      this.#replay.mark(seq);
       plaintext = opened;
     } else {
       this.stats.droppedRecords++;
@@ -501,7 +499,8 @@ export class Dtls12Server implements HandshakeEngine<Dtls12CloseReason> {
         return;
       case ContentType.change_cipher_spec:
         if (epoch !== 0 || plaintext.length !== 1 || plaintext[0] !== 1) {
-          throw new Abort("unexpected-message", "malformed ChangeCipherSpec");
+          this.stats.droppedRecords++; // invalid records are discarded (RFC 6347 §4.1.2.7)
+          return;
         }
         this.#changeCipherSpec(now);
         return;
