@@ -649,7 +649,13 @@ export class StreamListener {
   // ---------------------------------------------------------------- ClientHello
 
   /** A whole ClientHello message (4-byte header). */
-  #clientHello(message: Uint8Array): StreamOutcome | undefined {
+  #clientHello(view: Uint8Array): StreamOutcome | undefined {
+    // A message that will be accepted is decoded once, from a private copy (the accepted result
+    // must not alias the caller's read buffer): a CH2 on this stream, or any ClientHello when
+    // accepting without retry. ClientHello1 is decoded in place and never copied; only a CH2 on
+    // a fresh listener (rare: the stateless case) is copied and decoded a second time.
+    const owned = this.#state === "awaiting-second-client-hello" || this.#acceptWithoutRetry || this.#acceptTls12;
+    const message = owned ? view.slice() : view;
     let ch: ClientHello;
     try {
       ch = parseClientHello(message.subarray(4), { dtls: false });
@@ -668,9 +674,9 @@ export class StreamListener {
         );
       }
       if (!offers13) return this.#cookieFailure("cookie-mismatch", "ClientHello2 no longer offers TLS 1.3");
-      return this.#second(message);
+      return this.#second(message, ch);
     }
-    if (ch.cookie !== undefined && offers13) return this.#second(message);
+    if (ch.cookie !== undefined && offers13) return this.#second(owned ? message : message.slice(), owned ? ch : undefined);
     if (this.#ccsSeen) {
       return this.#close(
         "unexpected-record",
@@ -681,7 +687,7 @@ export class StreamListener {
       const offers12 = ch.supportedVersions !== undefined
         ? ch.supportedVersions.includes(TLS1_2)
         : ch.legacyVersion >= TLS1_2;
-      if (this.#acceptTls12 && offers12) return this.#acceptTransport(message, "tls1.2");
+      if (this.#acceptTls12 && offers12) return this.#acceptTransport(message, ch, "tls1.2");
       const what = ch.supportedVersions !== undefined
         ? `supported_versions [${
           ch.supportedVersions.map((v) => "0x" + v.toString(16).padStart(4, "0")).join(", ")
@@ -694,7 +700,7 @@ export class StreamListener {
         }`,
       );
     }
-    if (this.#acceptWithoutRetry) return this.#acceptTransport(message, "tls1.3");
+    if (this.#acceptWithoutRetry) return this.#acceptTransport(message, ch, "tls1.3");
     const n = negotiate(ch, this.#policy);
     if (!n.ok) return this.#close(n.reason, n.detail);
     const appData = this.#appData?.(this.#peer, ch);
@@ -719,12 +725,9 @@ export class StreamListener {
     return this.#close(reason, detail);
   }
 
-  /** ClientHello2: verify the cookie and CH2 against it. */
-  #second(message: Uint8Array): StreamOutcome {
-    // The accepted result must not alias the caller's read buffer: work on a copy from here on
-    // (one copy of one message per stream; ClientHello1 is never copied).
-    const own = message.slice();
-    const ch2 = parseClientHello(own.subarray(4), { dtls: false }); // decoded once already: cannot throw
+  /** ClientHello2 (`own` is a private copy; `decoded` its decoding when already made from it). */
+  #second(own: Uint8Array, decoded?: ClientHello): StreamOutcome {
+    const ch2 = decoded ?? parseClientHello(own.subarray(4), { dtls: false }); // decoded once already: cannot throw
     const check = checkSecondClientHello(
       this.#keyring,
       this.#peer,
@@ -752,9 +755,8 @@ export class StreamListener {
     return out;
   }
 
-  #acceptTransport(message: Uint8Array, protocol: "tls1.2" | "tls1.3"): AcceptedOutcome {
-    const own = message.slice();
-    const ch = parseClientHello(own.subarray(4), { dtls: false });
+  /** Accepts without a cookie exchange; `own` is a private copy and `ch` was decoded from it. */
+  #acceptTransport(own: Uint8Array, ch: ClientHello, protocol: "tls1.2" | "tls1.3"): AcceptedOutcome {
     const remainder = this.#takeRest();
     this.#finish("accepted");
     this.counters.accepted++;
