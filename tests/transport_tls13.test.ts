@@ -269,7 +269,7 @@ for (const adapter of adapters) {
   });
 
   test(`listenTls ${adapter}: the engine phase has its own handshake timeout`, async () => {
-    const { tls, events } = await open(adapter, { retry: "never", handshakeTimeoutMs: 300 });
+    const { tls, events } = await open(adapter, { retry: "never", handshakeTimeoutMs: 1500 });
     const client = await tcpClient(tls.addr.port);
     try {
       for (const b of clientHello().firstFlight()) client.write(b);
@@ -284,6 +284,47 @@ for (const adapter of adapters) {
     }
   });
 }
+
+test("listenTls: maxPendingHandshakes per phase; a newcomer evicts the oldest handshake of a full phase", async () => {
+  const events: TlsServerEvent[] = [];
+  const { tls } = await open("node", { retry: "never", maxPendingHandshakes: 1, onEvent: (e) => events.push(e) });
+  const a = await tcpClient(tls.addr.port);
+  try {
+    // Engine phase: A's ClientHello is accepted and its engine waits for Finished.
+    for (const x of clientHello().firstFlight()) a.write(x);
+    assert.deepEqual(await a.read(SERVER_FLIGHT.length), SERVER_FLIGHT);
+    // B passes the gate too: the engine phase is full, so A (the oldest) is closed to admit B.
+    const b = await tcpClient(tls.addr.port);
+    for (const x of clientHello().firstFlight()) b.write(x);
+    assert.deepEqual(await b.read(SERVER_FLIGHT.length), SERVER_FLIGHT, "B got its engine's flight");
+    await within(a.untilEnd(), 5000, "A evicted");
+    const failed = events.find((e) => e.event === "handshake-failed");
+    assert.equal(failed?.event === "handshake-failed" && failed.info.reason, "evicted-idle");
+    assert.equal(tls.counters.dropped["evicted-idle"], 1);
+    b.write(FIN);
+    const conn = await within(tls.accept(), 5000, "B established");
+    assert.equal(conn?.peer.port, b.port);
+    conn?.close();
+    b.destroy();
+  } finally {
+    a.destroy();
+    await tls.close();
+  }
+});
+
+test("listenTls: without an engine factory it needs certificates; keyring defaults to a random one", async () => {
+  await assert.rejects(listenTls({ port: 0 }), /certificates/);
+  const tls = await listenTls({ port: 0, engine: (a) => new ToyEngine(a) });
+  try {
+    const client = await tcpClient(tls.addr.port);
+    const sc = clientHello();
+    for (const b of sc.firstFlight()) client.write(b);
+    await readHrr(client, sc); // retry defaults to "always"
+    client.destroy();
+  } finally {
+    await tls.close();
+  }
+});
 
 test("serveWwwPage: an HTTP/1.1 request line gets HTTP/1.0 200 naming the parameters, then close_notify", async () => {
   const { tls } = await open("node", { retry: "always" });

@@ -70,7 +70,7 @@ export interface AcceptedByteStream {
 export interface DriveTlsOptions {
   /** Give up when the handshake has not completed within this many milliseconds (default 10 000; 0 = never). */
   handshakeTimeoutMs?: number;
-  /** Aborting before the handshake completes closes the connection. */
+  /** Aborting before the handshake completes closes the connection (reason: the abort reason when it is a string, else `local-close`). */
   signal?: AbortSignal;
   /** Time source (default: the system clock). */
   clock?: Clock;
@@ -159,18 +159,20 @@ class TlsDriver {
   }
 
   async handshake(timeoutMs: number, signal?: AbortSignal): Promise<TlsHandshakeSuccess | TlsHandshakeFailure> {
-    const interrupt = (why: "handshake-timeout" | "local-close") => {
+    const interrupt = (why: string, detail?: string) => {
       if (this.#interrupted || this.#summary || this.#end) return;
       this.#interrupted = {
         reason: why,
-        detail: why === "handshake-timeout" ? `no handshake within ${timeoutMs} ms` : "closed locally",
+        detail: detail ?? (why === "handshake-timeout" ? `no handshake within ${timeoutMs} ms` : "closed locally"),
       };
       this.#reader.cancel(why).catch(() => {});
     };
     const cancelTimer = timeoutMs > 0 && Number.isFinite(timeoutMs)
       ? this.#clock.setTimer(timeoutMs, () => interrupt("handshake-timeout"))
       : undefined;
-    const onAbort = () => interrupt("local-close");
+    // A string abort reason names why (e.g. "evicted-idle" when a listener makes room).
+    const onAbort = () =>
+      typeof signal?.reason === "string" ? interrupt(signal.reason, `aborted: ${signal.reason}`) : interrupt("local-close");
     signal?.addEventListener("abort", onAbort, { once: true });
     if (signal?.aborted) onAbort();
     try {

@@ -6,11 +6,11 @@
  *
  * Phases per connection, each bounded by `handshakeTimeoutMs`: the gate (until ClientHello2 or the
  * accepted ClientHello1), then the engine (until the client Finished). `maxPendingHandshakes`
- * caps both phases together.
+ * caps each phase (the oldest handshake of a full phase makes room for a newcomer).
  *
  * @module
  */
-import type { CookieKeyring } from "../core/gate/cookie/keyring.ts";
+import { CookieKeyring } from "../core/gate/cookie/keyring.ts";
 import type { RetryKeyShare } from "../core/gate/retry.ts";
 import { StreamListener } from "../core/gate/stream_listener.ts";
 import type { AcceptedOutcome } from "../core/gate/outcome.ts";
@@ -86,8 +86,8 @@ export interface ListenTlsOptions extends BindOptions {
    * `groups`, and `engineOptions`.
    */
   engine?: TlsEngineFactory;
-  /** Cookie keys (share one among a fleet with `CookieKeyring.derived`). */
-  keyring: CookieKeyring;
+  /** Cookie keys (default: `CookieKeyring.random()` for this listener; share one among a fleet with `CookieKeyring.derived`). */
+  keyring?: CookieKeyring;
   /** Retry policy (default `"always"`). */
   retry?: TlsRetryPolicy;
   /** Cookie-only HRR when the client sent a usable share, or always request another group (`"always"`, for GnuTLS). */
@@ -100,7 +100,11 @@ export interface ListenTlsOptions extends BindOptions {
   cookieLifetimeSeconds?: number;
   /** Timeout of each handshake phase (gate, then engine) in milliseconds (default 10 000; 0 = none). */
   handshakeTimeoutMs?: number;
-  /** Handshakes in progress at once, gate and engine phases (default 1024). */
+  /**
+   * Handshakes in progress at once in each phase (default 1024): the gate's cap (see
+   * `StreamGateOptions.maxPendingHandshakes`) and the same number in the engine phase. A newcomer
+   * is never refused: when a phase is full its oldest handshake is closed (`evicted-idle`).
+   */
   maxPendingHandshakes?: number;
   /** Established connections buffered for the consumer (default 1024). */
   maxPendingAccepts?: number;
@@ -166,7 +170,6 @@ export async function listenTls(options: ListenTlsOptions): Promise<TlsListener>
   if (typeof makeEngine !== "function") {
     throw new TypeError("hellogate: listenTls options.engine must be an (accepted, now) => HandshakeEngine factory");
   }
-  if (!options.keyring) throw new TypeError("hellogate: listenTls options.keyring is required");
   if (typeof options.retry !== "function") {
     decideRetry(options.retry, { handshakesInProgress: 0, maxPendingHandshakes: 1, peer: { family: "unspec", address: "", port: 0 } });
   }
@@ -174,11 +177,10 @@ export async function listenTls(options: ListenTlsOptions): Promise<TlsListener>
   if (!(max >= 1)) throw new RangeError("hellogate: maxPendingHandshakes must be >= 1");
   const clock = options.clock ?? systemClock;
   const timeoutMs = options.handshakeTimeoutMs ?? 10_000;
-  const state = { engines: 0, completed: 0, failed: 0 };
-  const ac = new AbortController();
+  const state = { completed: 0, failed: 0 };
   const onEvent = options.onEvent;
   const gateOptions = {
-    keyring: options.keyring,
+    keyring: options.keyring ?? CookieKeyring.random(),
     framing: "tls-records" as const,
     ...(options.retryKeyShare ? { retryKeyShare: options.retryKeyShare } : {}),
     ...(options.cipherSuites ? { cipherSuites: options.cipherSuites } : {}),
@@ -196,7 +198,7 @@ export async function listenTls(options: ListenTlsOptions): Promise<TlsListener>
     ...(onEvent ? { onEvent } : {}),
     engine: (peer) => {
       // tcp.pendingHandshakes already counts this connection.
-      const inProgress = Math.max(0, tcp.pendingHandshakes - 1) + state.engines;
+      const inProgress = Math.max(0, tcp.pendingHandshakes - 1) + slots.size;
       const retry = decideRetry(options.retry, { handshakesInProgress: inProgress, maxPendingHandshakes: max, peer });
       return new StreamListener({ ...gateOptions, peer, acceptWithoutRetry: !retry });
     },
@@ -205,7 +207,10 @@ export async function listenTls(options: ListenTlsOptions): Promise<TlsListener>
   const running = new Set<Promise<void>>();
   let closing: Promise<void> | undefined;
 
-  const runOne = async (conn: TcpConnection): Promise<void> => {
+  /** Handshakes in the engine phase, oldest first; aborting one ends its handshake. */
+  const slots = new Set<AbortController>();
+
+  const runOne = async (conn: TcpConnection, slot: AbortController): Promise<void> => {
     let engine: HandshakeEngine;
     try {
       engine = makeEngine(conn.accepted, clock.now());
@@ -215,7 +220,8 @@ export async function listenTls(options: ListenTlsOptions): Promise<TlsListener>
       onEvent?.({ event: "handshake-failed", transport: "tcp", peer: conn.peer, info: { reason: "engine-error", detail: String(e), established: false } });
       return;
     }
-    const r = await driveTlsHandshake(conn, engine, { handshakeTimeoutMs: timeoutMs, signal: ac.signal, clock });
+    const r = await driveTlsHandshake(conn, engine, { handshakeTimeoutMs: timeoutMs, signal: slot.signal, clock });
+    slots.delete(slot);
     if (r.kind === "failed") {
       state.failed++;
       onEvent?.({ event: "handshake-failed", transport: "tcp", peer: conn.peer, info: r.info });
@@ -236,14 +242,18 @@ export async function listenTls(options: ListenTlsOptions): Promise<TlsListener>
         conn.close();
         continue;
       }
-      if (state.engines + tcp.pendingHandshakes >= max) {
-        tcp.counters.drop("connection-limit");
-        conn.close();
-        continue;
+      // Like the gate (tcp_fairness.ts): a newcomer is never refused; when the engine phase is
+      // full, its oldest handshake makes room.
+      while (slots.size > 0 && slots.size >= max) {
+        const oldest = slots.values().next().value!;
+        slots.delete(oldest);
+        tcp.counters.drop("evicted-idle");
+        oldest.abort("evicted-idle");
       }
-      state.engines++;
-      const p = runOne(conn).catch(() => conn.close()).finally(() => {
-        state.engines--;
+      const slot = new AbortController();
+      slots.add(slot);
+      const p = runOne(conn, slot).catch(() => conn.close()).finally(() => {
+        slots.delete(slot);
         running.delete(p);
       });
       running.add(p);
@@ -252,7 +262,7 @@ export async function listenTls(options: ListenTlsOptions): Promise<TlsListener>
 
   const close = (): Promise<void> => {
     if (closing) return closing;
-    ac.abort();
+    for (const slot of slots) slot.abort();
     options.signal?.removeEventListener("abort", onAbort);
     closing = (async () => {
       await tcp.close();
@@ -273,7 +283,7 @@ export async function listenTls(options: ListenTlsOptions): Promise<TlsListener>
     tcp,
     counters: tcp.counters,
     get handshakesInProgress() {
-      return tcp.pendingHandshakes + state.engines;
+      return tcp.pendingHandshakes + slots.size;
     },
     get handshakesCompleted() {
       return state.completed;
