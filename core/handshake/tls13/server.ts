@@ -24,7 +24,8 @@
  * - `tls-records` (TCP): TLSPlaintext then TLSCiphertext records. One change_cipher_spec record
  *   is sent after the ServerHello when the client sent a non-empty legacy_session_id
  *   (middlebox compatibility, RFC 8446 §D.4), unless the gate's HRR already sent it. Received
- *   CCS records (`01`) are dropped before the client Finished (§5), at most two.
+ *   CCS record (`01`) is dropped before the client Finished (§5, §D.4); a client sends one at
+ *   most, so a second is unexpected_message (as tlsfuzzer expects; CVE-2020-25648 territory).
  * - `quic` (RFC 9001): bare handshake messages; `receive(bytes, now, level)` names the level the
  *   CRYPTO data arrived at; `send` actions carry `level`; `quic-secrets` actions hand over the
  *   handshake and application traffic secrets. No records, no CCS, no alerts on the wire (the
@@ -338,7 +339,7 @@ export class Tls13ServerEngine implements HandshakeEngine<Tls13CloseReason> {
         case CT_CCS:
           if (
             this.#state === "wait-client-hello" || this.#state === "connected" || fragment.length !== 1 ||
-            fragment[0] !== 1 || ++this.#ccsReceived > 2
+            fragment[0] !== 1 || ++this.#ccsReceived > 1
           ) {
             return this.#fail("unexpected-message", "change_cipher_spec not allowed here");
           }
@@ -410,6 +411,8 @@ export class Tls13ServerEngine implements HandshakeEngine<Tls13CloseReason> {
   }
 
   #onAlert(content: Uint8Array): void {
+    // RFC 8446 §5.4: an empty alert record is unexpected_message; any other length but 2 does not decode.
+    if (content.length === 0) return this.#fail("unexpected-message", "empty alert record");
     if (content.length !== 2) return this.#fail("decode-error", `alert of ${content.length} bytes`);
     const [level, description] = content;
     if (description === 0) {
