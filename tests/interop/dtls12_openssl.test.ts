@@ -9,6 +9,7 @@ import { execFileSync } from "node:child_process";
 import { requireTool } from "./harness.ts";
 import { makeCertificate, removeCertificate } from "./tls13_support.ts";
 import { recordTypes, runUntilEcho, startDtlsEchoServer, startLossyRelay } from "./dtls12_support.ts";
+import { nativeProvider } from "../../transports/native_crypto.ts";
 
 const openssl = () => requireTool("openssl");
 const s_client = (port: number, ...flags: string[]) => ["s_client", "-dtls1_2", ...flags, "-connect", `127.0.0.1:${port}`];
@@ -41,6 +42,22 @@ for (
     }
   });
 }
+
+test("openssl s_client -dtls1_2 with an RSA certificate (native provider): ECDHE_RSA suite, RSA-PSS signature, echo", async () => {
+  const cert = makeCertificate("rsa2048");
+  const server = await startDtlsEchoServer(cert, { provider: nativeProvider });
+  try {
+    const c = await runUntilEcho(openssl(), s_client(server.port), "hello-rsa");
+    await c.kill();
+    assert.match(c.stdout, /Cipher is ECDHE-RSA-AES128-GCM-SHA256/);
+    assert.match(c.stdout, /Peer signature type: RSA-PSS/);
+    assert.equal(server.handshakes[0].cipherSuite, 0xc02f);
+    assert.equal(server.handshakes[0].signatureScheme, 0x0804);
+  } finally {
+    await server.close();
+    removeCertificate(cert);
+  }
+});
 
 test("openssl s_client -dtls1_2 -mtu 256: fragmented both ways, every datagram within 256 bytes", async () => {
   const cert = makeCertificate("p256");

@@ -34,7 +34,7 @@ export async function startDtlsEchoServer(
     port: 0,
     dtls: {
       certificateChain: [cert.certDer],
-      signingKey: portableProvider.importSigningKey(cert.keyPkcs8),
+      signingKey: (extra.provider ?? portableProvider).importSigningKey(cert.keyPkcs8),
       ...extra,
     },
     onDtlsEvent: (e) => {
