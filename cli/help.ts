@@ -16,7 +16,8 @@ export const COMMAND_HELP: Record<string, string> = {
   listen: `usage: hellogate listen [--udp HOST:PORT] [--tcp HOST:PORT] [--quic HOST:PORT] [--json] [--secret-file F]
                        [--versions dtls1.2,dtls1.3,tls1.3] [--adapter auto|node|deno|bun]
                        [--retry-key-share when-needed|always] [--stats SECONDS]
-                       [--exit-on-stdout-close]
+                       [--exit-on-stdout-close] [--max-handshakes N]
+                       [--max-handshakes-per-source N] [--handshake-timeout SECONDS]
   Runs the stateless gate: answers ClientHellos with HelloVerifyRequest (DTLS) or
   HelloRetryRequest (TLS 1.3) and reports peers that prove their address.
   --udp, --tcp HOST:PORT   where to listen (port 0 picks a free port; localhost = 127.0.0.1).
@@ -31,15 +32,21 @@ export const COMMAND_HELP: Record<string, string> = {
                            (GnuTLS 3.7 rejects cookie-only HRRs).
   --stats SECONDS          with --json: a {"event":"stats",...} line every SECONDS (rates,
                            counters, handshakes in progress); in text mode a status line on
-                           stderr. On a terminal the status line is redrawn every second anyway.
+                           stderr. On a terminal (text mode) a status line is redrawn in place
+                           every second (or every SECONDS).
   --exit-on-stdout-close   stop (exit 0) when stdout goes away; by default the gate keeps
                            serving and only the event output ends. A slow reader never blocks
                            the gate: events beyond a 256 KiB queue are dropped and counted
-                           ({"event":"events-dropped","count":N} once the reader catches up).`,
+                           ({"event":"events-dropped","count":N} once the reader catches up).
+  --max-handshakes N       TCP handshakes in progress at once (default 1024); when full, the
+                           oldest idle one is closed (evicted-idle), never the newcomer.
+  --max-handshakes-per-source N
+                           the same per IPv4 address or IPv6 /64 (default 128).
+  --handshake-timeout S    close a TCP handshake not done after S seconds (default 10; 0 = none).`,
   serve: `usage: hellogate serve --tcp HOST:PORT [--cert F --key F] [--retry always|never|load]
                       [--alpn h2,http/1.1] [--www] [--json] [--stats SECONDS] [--secret-file F]
                       [--adapter auto|node|deno|bun] [--retry-key-share when-needed|always]
-                      [--exit-on-stdout-close]
+                      [--exit-on-stdout-close] [--max-handshakes N] [--handshake-timeout S]
        hellogate serve --udp HOST:PORT [--cert F --key F] [--mtu N] [--json] [--adapter NAME]
   Completes handshakes behind the stateless gate and echoes what each client sends.
   --tcp HOST:PORT          TLS 1.3 over TCP: the gate, then the handshake engine.
@@ -53,6 +60,7 @@ export const COMMAND_HELP: Record<string, string> = {
   --www                    answer each HTTP request with a page naming what was negotiated
                            (like openssl s_server -www) instead of echoing.
   --mtu N                  largest DTLS datagram we send (default 1200).
+  --max-handshakes N, --handshake-timeout S: as for listen (TCP; each handshake phase).
   --json, --stats, --secret-file, --adapter, --retry-key-share, --exit-on-stdout-close:
                            as for listen. JSON adds {"event":"handshake","transport","peer",
                            "protocol","cipherSuite","group","signature","alpn","sni","retry"}.`,

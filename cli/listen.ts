@@ -16,6 +16,7 @@ import type { TcpListener } from "../transports/stream_gate.ts";
 import { type Args, flag, type FlagSpec, has, UsageError } from "./args.ts";
 import { parseHostPortFlag } from "./host_port.ts";
 import { adapterFromArgs, bind } from "./bind.ts";
+import { TCP_LIMIT_FLAGS, tcpLimitsFromArgs } from "./tcp_limits.ts";
 import { type QuicListenHandle, startQuicListen } from "./listen_quic.ts";
 import { keyringFromArgs } from "./secret_file.ts";
 import { eventJson, eventText } from "./events.ts";
@@ -23,7 +24,7 @@ import { exitOnStdoutClose, Reporter, runUntilStopped, statsSecondsFrom } from "
 
 /** Flags `listen` accepts. */
 export const LISTEN_FLAGS: FlagSpec = {
-  values: ["udp", "tcp", "quic", "secret-file", "versions", "adapter", "retry-key-share", "stats"],
+  values: ["udp", "tcp", "quic", "secret-file", "versions", "adapter", "retry-key-share", "stats", ...TCP_LIMIT_FLAGS],
   booleans: ["json", "exit-on-stdout-close"],
 };
 
@@ -53,6 +54,10 @@ export async function listen(args: Args): Promise<number> {
   const tcpBind = tcpAt !== undefined ? parseHostPortFlag(tcpAt, "tcp") : undefined;
   const quicBind = quicAt !== undefined ? parseHostPortFlag(quicAt, "quic") : undefined;
   const statsSeconds = statsSecondsFrom(args, "listen");
+  const limits = tcpLimitsFromArgs(args, "listen");
+  if (tcpAt === undefined && Object.keys(limits).length > 0) {
+    throw new UsageError(`--${TCP_LIMIT_FLAGS.find((f) => args.flags.has(f))} applies to --tcp only`, "listen");
+  }
   const keyring = keyringFromArgs(args);
   const counters = new TransportCounters();
   let udp: UdpListener | undefined;
@@ -118,6 +123,7 @@ export async function listen(args: Args): Promise<number> {
           },
           counters,
           onEvent,
+          ...limits,
         }));
       // No continuation is configured: close accepted connections.
       const t = tcp;

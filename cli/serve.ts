@@ -33,18 +33,43 @@ import { eventJson, eventText } from "./events.ts";
 import { exitOnStdoutClose, Reporter, runUntilStopped, statsSecondsFrom } from "./reporter.ts";
 import { adapterFromArgs, bind, runBound } from "./bind.ts";
 import { credentialsFromArgs } from "./credentials.ts";
+import { tcpLimitsFromArgs } from "./tcp_limits.ts";
 import { serveUdp } from "./serve_udp.ts";
 
 /** Flags `serve` accepts. */
 export const SERVE_FLAGS: FlagSpec = {
-  values: ["tcp", "udp", "cert", "key", "retry", "alpn", "secret-file", "adapter", "retry-key-share", "stats", "mtu"],
+  values: [
+    "tcp",
+    "udp",
+    "cert",
+    "key",
+    "retry",
+    "alpn",
+    "secret-file",
+    "adapter",
+    "retry-key-share",
+    "stats",
+    "mtu",
+    "max-handshakes",
+    "handshake-timeout",
+  ],
   booleans: ["json", "www", "exit-on-stdout-close"],
 };
 
 /** `--retry load`: retry only while this many handshakes are in progress. */
 export const RETRY_LOAD_THRESHOLD = 64;
 
-const TCP_ONLY = ["retry", "alpn", "secret-file", "retry-key-share", "stats", "www", "exit-on-stdout-close"];
+const TCP_ONLY = [
+  "retry",
+  "alpn",
+  "secret-file",
+  "retry-key-share",
+  "stats",
+  "www",
+  "exit-on-stdout-close",
+  "max-handshakes",
+  "handshake-timeout",
+];
 
 /** Runs `serve` until SIGINT/SIGTERM; resolves with the exit code. */
 export async function serve(args: Args): Promise<number> {
@@ -128,6 +153,7 @@ async function serveTls(args: Args, tcpAt: string): Promise<number> {
     throw new UsageError(`--retry-key-share ${retryKeyShare}: expected when-needed or always`, "serve");
   }
   const statsSeconds = statsSecondsFrom(args, "serve");
+  const limits = tcpLimitsFromArgs(args, "serve");
   const keyring = keyringFromArgs(args);
   const provider = defaultCryptoProvider();
   const { certificate, selfSigned } = credentialsFromArgs(args, provider, "serve");
@@ -213,6 +239,8 @@ async function serveTls(args: Args, tcpAt: string): Promise<number> {
       retryKeyShare,
       counters,
       onEvent,
+      ...(limits.maxPendingHandshakes !== undefined ? { maxPendingHandshakes: limits.maxPendingHandshakes } : {}),
+      ...(limits.handshakeTimeoutMs !== undefined ? { handshakeTimeoutMs: limits.handshakeTimeoutMs } : {}),
     }));
   void (async () => {
     for await (const conn of tls) void (www ? serveWwwPage(conn) : echo(conn));
