@@ -4,6 +4,8 @@
 // Part 2: a full TLS 1.3 server (the gate's stateless HRR, then the TLS 1.3 engine): a real
 // `openssl s_client` completes the handshake through the HRR, sends an HTTP request and the
 // demo prints the server's response page (which names the negotiated parameters).
+// Part 3: a DTLS 1.2 echo server (`cli.ts serve --udp`: the HelloVerifyRequest gate, then the
+// DTLS 1.2 engine): `openssl s_client -dtls1_2` completes the handshake and gets its line echoed.
 // Exits 0 only when every step worked. `--runtime bun` runs the servers under Bun.
 import "./bootstrap.mjs"; // first run: npm ci when node_modules is missing or stale
 import { spawn, spawnSync } from "node:child_process";
@@ -54,7 +56,7 @@ function finish(code, message) {
     setTimeout(() => process.exit(code), 2000).unref();
     return;
   }
-  tlsPart().then((ok) => {
+  tlsPart().then((ok) => (ok ? dtlsPart() : false)).then((ok) => {
     process.exitCode = ok ? 0 : 1;
     setTimeout(() => process.exit(ok ? 0 : 1), 500).unref();
   });
@@ -209,6 +211,77 @@ function tlsPart() {
     });
     server.on("exit", (code) => {
       if (!done) end(false, `the TLS server exited early (code ${code})${serverErr ? `:\n${serverErr}` : ""}`);
+    });
+  });
+}
+
+// ---- part 3: DTLS 1.2 after the HelloVerifyRequest: cli.ts serve --udp echoes a line ----------
+
+function dtlsPart() {
+  return new Promise((resolve) => {
+    console.log(`\nstarting: ${[runtime[0].split("/").pop(), ...runtime[1]].join(" ")} serve --udp 127.0.0.1:0 --json (DTLS 1.2 echo server, self-signed certificate)`);
+    const server = spawn(runtime[0], [...runtime[1], "serve", "--udp", "127.0.0.1:0", "--json"], {
+      cwd: root,
+      stdio: ["ignore", "pipe", "pipe"],
+      env: { ...process.env, NO_COLOR: "1" },
+    });
+    let serverErr = "";
+    server.stderr.on("data", (d) => (serverErr += d));
+    let client;
+    let done = false;
+    let handshake;
+    const line = `hello over DTLS 1.2 ${Date.now()}`;
+    let echoed = false;
+    // The echo and the server's handshake event arrive on different pipes: wait for both.
+    const finishIfDone = () => {
+      if (echoed && handshake) end(true, "a real client completed DTLS 1.2 after a HelloVerifyRequest and got its line echoed.");
+    };
+    const end = (ok, message) => {
+      if (done) return;
+      done = true;
+      clearTimeout(t);
+      client?.kill("SIGKILL");
+      server.kill("SIGTERM");
+      setTimeout(() => server.kill("SIGKILL"), 2000).unref();
+      console.log(`\n${message}`);
+      resolve(ok);
+    };
+    const t = setTimeout(() => end(false, `DTLS 1.2 demo failed: no echo within ${TIMEOUT_MS / 1000} s${serverErr ? `\n${serverErr}` : ""}`), TIMEOUT_MS);
+    createInterface({ input: server.stdout }).on("line", (text) => {
+      let e;
+      try {
+        e = JSON.parse(text);
+      } catch {
+        return;
+      }
+      if (e.event === "listening" && e.udp && !client) {
+        console.log(`hellogate DTLS 1.2 echo server on udp ${e.udp}`);
+        const args = ["s_client", "-dtls1_2", "-connect", e.udp];
+        console.log(`$ echo '${line}' | openssl ${args.join(" ")}`);
+        client = spawn("openssl", args, { stdio: ["pipe", "pipe", "pipe"] });
+        let out = "";
+        client.stderr.on("data", () => {});
+        client.on("error", (err) => end(false, `openssl: ${err.message}`));
+        client.stdin.on("error", () => {});
+        client.stdin.write(line + "\n");
+        client.stdout.on("data", (d) => {
+          out += d;
+          if (!out.includes(line)) return;
+          const cipher = out.match(/New, (\S+), Cipher is (\S+)/);
+          if (cipher) console.log(`openssl s_client: ${cipher[1]} (DTLS 1.2), ${cipher[2]}`);
+          console.log(`openssl s_client received the echo: "${line}"`);
+          client.stdin.end();
+          echoed = true;
+          finishIfDone();
+        });
+      } else if (e.event === "handshake") {
+        handshake = e;
+        console.log(`handshake complete with ${e.peer}: ${e.protocol}, ${e.cipherSuite}, ${e.group}, ${e.signature}`);
+        finishIfDone();
+      }
+    });
+    server.on("exit", (code) => {
+      if (!done) end(false, `the DTLS server exited early (code ${code})${serverErr ? `:\n${serverErr}` : ""}`);
     });
   });
 }
