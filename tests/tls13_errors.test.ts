@@ -103,15 +103,19 @@ test("oversized records → record_overflow (22): header over 2^14+256, plaintex
   expectClose(acts, "record-overflow", 22);
 });
 
-test("KeyUpdate: update_requested answered once; keys move both ways; a flood → unexpected_message (10)", () => {
+test("KeyUpdate: each update_requested answered with one update_not_requested; keys move both ways; a flood → unexpected_message (10)", () => {
   const server = engine({ maxKeyUpdates: 8 });
   const { client } = connectInMemory(server, {});
   client.keyUpdate(true);
   client.keyUpdate(true);
+  client.keyUpdate(false);
   const acts: EngineAction[] = [];
   pump(client, server, acts);
-  assert.equal(acts.filter((a) => a.kind === "send" && a.label === "key_update").length, 1);
-  assert.deepEqual(client.events.filter((e) => e.kind === "key-update"), [{ kind: "key-update", requested: false }]);
+  assert.equal(acts.filter((a) => a.kind === "send" && a.label === "key_update").length, 2);
+  assert.deepEqual(client.events.filter((e) => e.kind === "key-update"), [
+    { kind: "key-update", requested: false },
+    { kind: "key-update", requested: false },
+  ]);
   client.write(text("after update"));
   server.write(text("server after update"));
   pump(client, server, acts);
@@ -373,6 +377,7 @@ test("stateful HRR with early_data offered: 0-RTT records before ClientHello2 ar
 });
 
 test("zero-length application data: accepted, delivers nothing, does not reset the KeyUpdate bound", () => {
+  assert.equal(TLS13_CLOSE_ALERTS["key-update-flood"]?.name, "unexpected_message");
   const server = engine({ maxKeyUpdates: 2 });
   const { client } = connectInMemory(server, {});
   client.writeRecord(23, new Uint8Array(0));
@@ -387,4 +392,18 @@ test("zero-length application data: accepted, delivers nothing, does not reset t
   client.keyUpdate(false);
   pump(client, server, acts);
   expectClose(acts, "key-update-flood", 10);
+});
+
+test("KeyUpdate: 32 update_requested in a row (tlsfuzzer's count) are each answered, then data flows", () => {
+  const server = engine();
+  const { client } = connectInMemory(server, {});
+  for (let i = 0; i < 32; i++) client.keyUpdate(true);
+  client.write(text("GET / HTTP/1.0\r\n\r\n"));
+  const acts: EngineAction[] = [];
+  pump(client, server, acts);
+  assert.equal(acts.filter((a) => a.kind === "send" && a.label === "key_update").length, 32);
+  assert.ok(acts.some((a) => a.kind === "application-data"));
+  server.write(text("ok"));
+  pump(client, server, acts);
+  assert.equal(new TextDecoder().decode(client.receivedData()), "ok");
 });

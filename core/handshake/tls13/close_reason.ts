@@ -28,7 +28,7 @@ export type Tls13CloseReason =
   | "protocol-version"
   /** The client offered ALPN protocols and none is acceptable → no_application_protocol. */
   | "no-application-protocol"
-  /** More KeyUpdates in a row than `maxKeyUpdates` without application data between them → unexpected_message. */
+  /** More KeyUpdates in a row than `maxKeyUpdates` (default 64) without application data between them → unexpected_message. */
   | "key-update-flood"
   /** Skipped 0-RTT data exceeded `maxEarlyDataBytes` (RFC 8446 §4.2.10) → unexpected_message. */
   | "early-data-limit"

@@ -60,7 +60,7 @@ export interface Tls13ServerOptions {
    * default 16385); protected records larger than it are refused with record_overflow.
    */
   readonly recordSizeLimit?: number;
-  /** KeyUpdates accepted in a row without application data between them (default 32), then `key-update-flood`. */
+  /** KeyUpdates accepted in a row without application data between them (default 64), then `key-update-flood`. */
   readonly maxKeyUpdates?: number;
   /** 0-RTT bytes skipped when the client offered early_data that we do not accept (default 65536), then `early-data-limit`. */
   readonly maxEarlyDataBytes?: number;

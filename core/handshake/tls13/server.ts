@@ -678,23 +678,21 @@ export class Tls13ServerEngine implements HandshakeEngine<Tls13CloseReason> {
     const v = decodeKeyUpdate(body);
     if (v === "decode-error") return this.#fail("decode-error", "KeyUpdate body is not one byte");
     if (v === "illegal-parameter") return this.#fail("illegal-parameter", "KeyUpdate request_update out of range");
-    if (++this.#keyUpdatesInRow > (this.#opts.maxKeyUpdates ?? 32)) {
-      return this.#fail("key-update-flood", `more than ${this.#opts.maxKeyUpdates ?? 32} KeyUpdates without application data`);
+    if (++this.#keyUpdatesInRow > (this.#opts.maxKeyUpdates ?? 64)) {
+      return this.#fail("key-update-flood", `more than ${this.#opts.maxKeyUpdates ?? 64} KeyUpdates without application data`);
     }
     const c = this.#choice!;
     const next = nextTrafficSecret(this.#provider, this.#hash, this.#clientAppSecret!);
     this.#clientAppSecret!.fill(0);
     this.#clientAppSecret = next;
     this.#read = new Tls13RecordProtection(this.#provider, c.cipherSuite, next, this.#read!.receiveLimit);
-    // Answer update_requested once (RFC 8446 §4.6.3); requests that arrive before our answer is
-    // followed by application data are covered by it.
-    if (v && !this.#answeredKeyUpdate) {
-      this.#sendKeyUpdate(false);
-      this.#answeredKeyUpdate = true;
-    }
+    // Answer each update_requested with one KeyUpdate(update_not_requested), never with a request
+    // of our own (no ping-pong), before any further application data (RFC 8446 §4.6.3). RFC 8446
+    // lets a silent receiver coalesce several requests into one answer; answering each keeps
+    // strict peers (tlsfuzzer's "multiple KeyUpdate messages") happy and costs the same, and the
+    // count is bounded by `maxKeyUpdates` anyway.
+    if (v) this.#sendKeyUpdate(false);
   }
-
-  #answeredKeyUpdate = false;
 
   #sendKeyUpdate(requestPeer: boolean): void {
     const c = this.#choice!;
@@ -709,7 +707,6 @@ export class Tls13ServerEngine implements HandshakeEngine<Tls13CloseReason> {
   // Output
 
   #send(bytes: Uint8Array, label: string): void {
-    if (label === "application-data") this.#answeredKeyUpdate = false;
     this.#actions.push({ kind: "send", bytes, label });
   }
 
