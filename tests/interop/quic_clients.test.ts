@@ -34,8 +34,9 @@ interface Server {
   firstSent: Promise<QuicSend>;
 }
 
-async function startServer(): Promise<Server> {
-  const listener = new QuicListener({ keyring: CookieKeyring.random() });
+async function startServer(o: { rotateAfterRetry?: boolean } = {}): Promise<Server> {
+  const keyring = CookieKeyring.random({ graceSeconds: 0 });
+  const listener = new QuicListener({ keyring });
   const log: Exchange[] = [];
   let onAccepted!: (a: QuicAccepted) => void, onSent!: (s: QuicSend) => void;
   const firstAccepted = new Promise<QuicAccepted>((r) => (onAccepted = r));
@@ -47,6 +48,8 @@ async function startServer(): Promise<Server> {
     listener: {
       receive(d, peer, now) {
         const out = listener.receive(d, peer, now);
+        // Rotating with no grace window right after the Retry makes the client's token invalid.
+        if (o.rotateAfterRetry && out.kind === "send" && out.message === "retry") keyring.rotate(now);
         log.push({ input: d.slice(), peer, out });
         if (out.kind === "accepted") onAccepted(out);
         if (out.kind === "send") onSent(out);
@@ -113,6 +116,25 @@ test("gtlsclient with an unknown version gets Version Negotiation listing v1 and
     assert.deepEqual(decodeVersionNegotiation(sent.bytes)!.versions, [QUIC_V1, QUIC_V2]);
     await within(client.done, 15_000, "gtlsclient exit");
     assert.match(client.stdout + client.stderr, /VERSION_NEGOTIATION/);
+  } finally {
+    await client.kill();
+    await s.server.close();
+  }
+});
+
+test("gtlsclient with a token that no longer verifies gets CONNECTION_CLOSE(INVALID_TOKEN) in a server Initial it can decrypt", async () => {
+  const gtls = requireTool("gtlsclient");
+  const s = await startServer({ rotateAfterRetry: true });
+  const client = spawnClient(gtls, ["-v", "v1", "--timeout=2s", "--handshake-timeout=3s", "127.0.0.1", String(s.port), `https://127.0.0.1:${s.port}/`], 25_000);
+  try {
+    await within(client.done, 15_000, "gtlsclient exit");
+    const close = s.log.map((e) => e.out).find((o) => o.kind === "send" && o.message === "connection-close") as QuicSend | undefined;
+    assert.ok(close, "a CONNECTION_CLOSE was sent");
+    assert.equal(close.errorCode, 0x0b);
+    assert.equal(close.tokenRejection, "unknown-key");
+    assert.ok(!s.log.some((e) => e.out.kind === "accepted"), "never accepted");
+    // ngtcp2 decrypted our server Initial (server Initial keys of the Retry SCID) and read the frame.
+    assert.match(client.stdout + client.stderr, /CONNECTION_CLOSE\(0x1c\) error_code=INVALID_TOKEN\(0xb\)/);
   } finally {
     await client.kill();
     await s.server.close();
