@@ -265,6 +265,19 @@ test("client certificates: required and missing -> alert; sent -> verified, fing
   assert.equal(e?.kind === "closed" && e.reason, "bad-certificate-verify", "signature by a key that is not the certificate's");
 });
 
+test("client flight 5 fragmented at MTU 128 and delivered in reverse order: reassembled, handshake completes", () => {
+  const mine = makeTestCertificate("client");
+  const s = start({ clientAuth: "require" }, { mtu: 128, certificate: { chain: mine.chain, key: mine.key } });
+  const f4 = sends(drain(s.server));
+  const f5 = f4.flatMap((d) => s.client.receive(d));
+  assert.ok(f5.length >= 4, `flight 5 in ${f5.length} datagrams`);
+  for (const d of [...f5].reverse()) s.server.receive(d, T0);
+  const a = drain(s.server);
+  assert.ok(a.some((x) => x.kind === "handshake-complete"), JSON.stringify(a.map((x) => x.kind)));
+  for (const d of sends(a)) s.client.receive(d);
+  assert.ok(s.client.established);
+});
+
 test("use_srtp: profile negotiated, SRTP keying material from the exporter", () => {
   const s = start({}, { srtpProfiles: [0x0001, 0x0007] });
   const a = pump(s);
