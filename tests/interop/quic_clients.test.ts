@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CookieKeyring } from "../../core/gate/cookie/keyring.ts";
 import { portableProvider as P } from "../../core/crypto/portable.ts";
-import { QuicListener } from "../../core/quic/listener.ts";
+import { QuicListener, type QuicListenerOptions } from "../../core/quic/listener.ts";
 import type { QuicAccepted, QuicOutcome, QuicSend } from "../../core/quic/outcome.ts";
 import { readInvariantLongHeader } from "../../core/quic/long_header.ts";
 import { verifyRetryIntegrity } from "../../core/quic/retry_packet.ts";
@@ -34,9 +34,9 @@ interface Server {
   firstSent: Promise<QuicSend>;
 }
 
-async function startServer(o: { rotateAfterRetry?: boolean } = {}): Promise<Server> {
+async function startServer(o: { rotateAfterRetry?: boolean; decide?: QuicListenerOptions["decide"] } = {}): Promise<Server> {
   const keyring = CookieKeyring.random({ graceSeconds: 0 });
-  const listener = new QuicListener({ keyring });
+  const listener = new QuicListener({ keyring, decide: o.decide });
   const log: Exchange[] = [];
   let onAccepted!: (a: QuicAccepted) => void, onSent!: (s: QuicSend) => void;
   const firstAccepted = new Promise<QuicAccepted>((r) => (onAccepted = r));
@@ -138,6 +138,37 @@ test("gtlsclient with a token that no longer verifies gets CONNECTION_CLOSE(INVA
   } finally {
     await client.kill();
     await s.server.close();
+  }
+});
+
+test("gtlsclient, decision point: accept without a Retry (unvalidated, 3x limit) and refuse (CONNECTION_REFUSED it decrypts)", async () => {
+  const gtls = requireTool("gtlsclient");
+  const args = (port: number) => ["-v", "v1", "--timeout=2s", "--handshake-timeout=3s", "127.0.0.1", String(port), `https://127.0.0.1:${port}/`];
+  const seen: string[] = [];
+  const acc = await startServer({ decide: (a) => (seen.push(`${a.sni} ${a.alpn} ${a.validated}`), "accept") });
+  let client = spawnClient(gtls, args(acc.port), 25_000);
+  try {
+    const a = await within(acc.firstAccepted, 15_000, "accepted without Retry");
+    assert.equal(a.validated, false);
+    assert.equal(a.retryScid, undefined);
+    assert.equal(a.amplificationLimit, 3 * a.bytesReceived);
+    assert.deepEqual(seen[0], "localhost h3 false");
+    assert.ok(!acc.log.some((e) => e.out.kind === "send"), "nothing sent before accepting");
+  } finally {
+    await client.kill();
+    await acc.server.close();
+  }
+  const ref = await startServer({ decide: () => "refuse" });
+  client = spawnClient(gtls, args(ref.port), 25_000);
+  try {
+    await within(client.done, 15_000, "gtlsclient exit");
+    const close = ref.log.map((e) => e.out).find((o) => o.kind === "send") as QuicSend | undefined;
+    assert.equal(close?.message, "connection-close");
+    assert.equal(close?.errorCode, 0x02);
+    assert.match(client.stdout + client.stderr, /CONNECTION_CLOSE\(0x1c\) error_code=CONNECTION_REFUSED\(0x2\)/);
+  } finally {
+    await client.kill();
+    await ref.server.close();
   }
 });
 
