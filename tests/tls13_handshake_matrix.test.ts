@@ -2,6 +2,7 @@
 // both ways, the exporter agreeing on both sides, and the summary the engine reports.
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { inspect } from "node:util";
 import { connectInMemory, pump } from "../testing/tls13_client.ts";
 import { certificateFor, engine, str, text } from "./helpers/tls13_pair.ts";
 import type { SigningKeyKind } from "../core/crypto/provider.ts";
@@ -120,10 +121,15 @@ test("misuse throws: write before the handshake, no certificates, QUIC without t
   assert.throws(() => engine({ recordSizeLimit: 10 }), RangeError);
 });
 
-test("secrets stay out of JSON: the engine's toJSON names state and summary only", () => {
+test("secrets stay out of JSON and inspection: toJSON names state and summary only, inspect shows getters only", () => {
   const server = engine();
-  connectInMemory(server, {});
+  const { client } = connectInMemory(server, {});
   const json = JSON.stringify(server);
   assert.match(json, /"state":"connected"/);
   assert.doesNotMatch(json, /secret|key/i);
+  const secret = client.secretsForTest.serverApplication!;
+  const shown = inspect(server, { depth: 20, showHidden: true });
+  assert.equal(shown.includes(`${secret[0]}, ${secret[1]}, ${secret[2]}`), false);
+  assert.equal(shown.includes(`${secret[0]},\n`), false);
+  assert.doesNotMatch(shown, /Uint8Array/);
 });
