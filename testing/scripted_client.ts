@@ -31,257 +31,49 @@
  */
 import { x25519 } from "@noble/curves/ed25519.js";
 import { p256 } from "@noble/curves/nist.js";
-import { DecodeError } from "../core/wire/decode_error.ts";
-import { Reader } from "../core/wire/reader.ts";
 import { clientShareLength } from "../core/constants/groups.ts";
-import { alertName } from "../core/constants/protocol.ts";
 import {
-  encodeAlpn,
   encodeClientHello,
   encodeCookieExtension,
   encodeKeyShareClient,
-  encodeServerName,
-  encodeSupportedVersionsClient,
-  encodeU16List,
-  encodeU8Vector,
   type ExtensionToEncode,
 } from "../core/messages/client_hello_encoder.ts";
 import type { KeyShareEntry } from "../core/messages/client_hello_extensions.ts";
 import { concatBytes, fragmentForMtu, splitStream } from "./fragment.ts";
 import { cryptoRandom, type RandomSource } from "./random.ts";
-import {
-  hashBytes,
-  hashLength,
-  messageHash,
-  tlsHandshakeMessage,
-  type TranscriptHash,
-} from "./transcript.ts";
+import { hashBytes, hashLength, messageHash, tlsHandshakeMessage, type TranscriptHash } from "./transcript.ts";
 import { binderFinishedKey, computeBinder } from "./psk_binder.ts";
-import { readServerFlight, type ServerFlightItem, type ServerHandshakeMessage } from "./server_flight.ts";
+import {
+  DTLS10_SUITES,
+  DTLS12_SUITES,
+  EXT,
+  hex16,
+  SECP256R1,
+  scriptedExtensions,
+  suiteHash,
+  tls13Offered,
+  TLS13_SUITES,
+  X25519,
+  X25519MLKEM768,
+} from "./client_hello_builder.ts";
+import { checkServerReply, type ClientReply, type HelloRetryRequestReply } from "./reply_checker.ts";
+import type { ScriptedClientOptions } from "./scripted_options.ts";
 
-/** The protocol the scripted client speaks. */
-export type ScriptedProtocol = "dtls1.0" | "dtls1.2" | "dtls1.3" | "tls1.3";
-
-/**
- * The HelloRetryRequest random, SHA-256("HelloRetryRequest") (RFC 8446 §4.1.3). Defined here
- * independently of the server-side builders so the two can check each other.
- */
-export const HELLO_RETRY_REQUEST_RANDOM: Uint8Array = new Uint8Array([
-  0xcf,
-  0x21,
-  0xad,
-  0x74,
-  0xe5,
-  0x9a,
-  0x61,
-  0x11,
-  0xbe,
-  0x1d,
-  0x8c,
-  0x02,
-  0x1e,
-  0x65,
-  0xb8,
-  0x91,
-  0xc2,
-  0xa2,
-  0x11,
-  0x16,
-  0x7a,
-  0xbb,
-  0x8c,
-  0x5e,
-  0x07,
-  0x9e,
-  0x09,
-  0xe2,
-  0xc8,
-  0xa8,
-  0x33,
-  0x9c,
-]);
+export type { ScriptedClientOptions, ScriptedProtocol, ScriptedPsk } from "./scripted_options.ts";
+export {
+  type AlertReply,
+  type ClientReply,
+  type ErrorReply,
+  HELLO_RETRY_REQUEST_RANDOM,
+  type HelloRetryRequestReply,
+  type HelloVerifyRequestReply,
+  type ServerHelloReply,
+} from "./reply_checker.ts";
 
 /** The dummy change_cipher_spec record of TLS 1.3 middlebox compatibility mode (RFC 8446 §D.4). */
 export const TLS_CCS_RECORD: Uint8Array = new Uint8Array([0x14, 0x03, 0x03, 0x00, 0x01, 0x01]);
 
-/** A pre-shared key to offer (RFC 8446 §4.2.11); binders are computed for real. */
-export interface ScriptedPsk {
-  /** The PSK identity (a ticket or an external label); at least 1 byte. */
-  readonly identity: Uint8Array;
-  /** The PSK itself (the binder key is derived from it). */
-  readonly secret: Uint8Array;
-  /** obfuscated_ticket_age; 0 when omitted (external PSKs use 0). */
-  readonly obfuscatedTicketAge?: number;
-  /** Hash of the PSK's suite; `"sha256"` when omitted. */
-  readonly hash?: TranscriptHash;
-  /** External PSK ("ext binder") rather than resumption ("res binder"); default true. */
-  readonly external?: boolean;
-}
-
-/** Options of {@link ScriptedClient}. Everything but `protocol` has a realistic default. */
-export interface ScriptedClientOptions {
-  /** What to speak. */
-  readonly protocol: ScriptedProtocol;
-  /** DTLS 1.3 only: also offer DTLS 1.2 (supported_versions FEFC FEFD, plus 1.2 suites/extensions). */
-  readonly offerDtls13AndDtls12?: boolean;
-  /** supported_groups; default `[x25519, secp256r1]` (X25519MLKEM768 is put first when `mlkemShare`). */
-  readonly groups?: readonly number[];
-  /** Groups that get a key_share in ClientHello1; default `[x25519]`; `[]` sends an empty key_share. */
-  readonly keyShareGroups?: readonly number[];
-  /** Cipher suites; a protocol-appropriate default list when omitted. */
-  readonly cipherSuites?: readonly number[];
-  /** signature_algorithms; a common default list when omitted (not sent by DTLS 1.0). */
-  readonly signatureAlgorithms?: readonly number[];
-  /** Send a 32-byte legacy_session_id (TLS 1.3 middlebox compatibility); default true for tls1.3 only. */
-  readonly sessionId?: boolean;
-  /** DTLS: fragment each ClientHello so that no datagram exceeds `mtu` bytes. */
-  readonly mtu?: number;
-  /** TLS: most handshake bytes per record (default 16384): smaller values split the ClientHello. */
-  readonly tlsRecordPayload?: number;
-  /** TLS: split the output stream into chunks of these sizes (cycled); one chunk when omitted. */
-  readonly tlsChunkSizes?: readonly number[];
-  /** Source of randomness (client random, session id, key shares); the platform CSPRNG by default. */
-  readonly random?: RandomSource;
-  /** server_name (SNI). */
-  readonly serverName?: string;
-  /** ALPN protocol names. */
-  readonly alpn?: readonly string[];
-  /** use_srtp protection profiles (DTLS, e.g. WebRTC's `[0x0007, 0x0001]`). */
-  readonly srtpProfiles?: readonly number[];
-  /** Add an X25519MLKEM768 (0x11ec) share of the real size, 1216 bytes (random ML-KEM part, real X25519 part). */
-  readonly mlkemShare?: boolean;
-  /** (D)TLS 1.3: offer this PSK (pre_shared_key last, psk_key_exchange_modes psk_dhe_ke). */
-  readonly psk?: ScriptedPsk;
-  /** (D)TLS 1.3 with a PSK: send early_data (removed again in ClientHello2). */
-  readonly earlyData?: boolean;
-  /** Extra extensions (GREASE, unknown types...) inserted before pre_shared_key. */
-  readonly extraExtensions?: readonly ExtensionToEncode[];
-  /** Record version of the ClientHello records (default: TLS 0301 then 0303; DTLS 1.0/1.2 FEFF; DTLS 1.3 FEFD). */
-  readonly recordVersion?: number;
-}
-
-/** The server asked for a cookie exchange (DTLS 1.0/1.2, RFC 6347 §4.2.1). */
-export interface HelloVerifyRequestReply {
-  /** Discriminant. */
-  readonly kind: "hello-verify-request";
-  /** The cookie to echo in ClientHello2. */
-  readonly cookie: Uint8Array;
-  /** HVR server_version (FEFF or FEFD). */
-  readonly serverVersion: number;
-  /** Record version of the record that carried it. */
-  readonly recordVersion: number;
-  /** Record sequence number of that record (servers echo the ClientHello's). */
-  readonly recordSequence: number;
-  /** Record epoch (0). */
-  readonly epoch: number;
-  /** Handshake message_seq of the HVR. */
-  readonly messageSeq: number;
-}
-
-/** The server sent a valid HelloRetryRequest ((D)TLS 1.3, RFC 8446 §4.1.4). */
-export interface HelloRetryRequestReply {
-  /** Discriminant. */
-  readonly kind: "hello-retry-request";
-  /** Selected cipher suite (one the client offered). */
-  readonly cipherSuite: number;
-  /** Version selected by supported_versions (0304 or FEFC). */
-  readonly selectedVersion: number;
-  /** Group requested by key_share, if any. */
-  readonly group?: number;
-  /** Cookie to echo, if any. */
-  readonly cookie?: Uint8Array;
-  /** The HRR handshake message in TLS form (4-byte header), exactly as it enters the transcript. */
-  readonly hrrMessage: Uint8Array;
-  /** Whether a change_cipher_spec record followed it (TLS middlebox compatibility). */
-  readonly changeCipherSpec: boolean;
-  /** Record version of the record that carried the HRR. */
-  readonly recordVersion: number;
-  /** DTLS: record sequence number and message_seq of the HRR. */
-  readonly recordSequence?: number;
-  /** DTLS: message_seq of the HRR. */
-  readonly messageSeq?: number;
-}
-
-/** The server answered with a ServerHello that is not a retry request (it proceeded at once). */
-export interface ServerHelloReply {
-  /** Discriminant. */
-  readonly kind: "server-hello";
-  /** Negotiated version (supported_versions if present, else legacy_version). */
-  readonly version: number;
-  /** Selected cipher suite. */
-  readonly cipherSuite: number;
-  /** The ServerHello in TLS form (4-byte header). */
-  readonly message: Uint8Array;
-}
-
-/** The server sent an alert. */
-export interface AlertReply {
-  /** Discriminant. */
-  readonly kind: "alert";
-  /** AlertLevel (1 warning, 2 fatal). */
-  readonly level: number;
-  /** AlertDescription. */
-  readonly description: number;
-  /** Name of the description, e.g. `"illegal_parameter"`. */
-  readonly name: string;
-}
-
-/** The reply broke the protocol; a real client would abort. */
-export interface ErrorReply {
-  /** Discriminant. */
-  readonly kind: "error";
-  /** What was wrong, citing the rule. */
-  readonly reason: string;
-}
-
-/** What {@link ScriptedClient.handleReply} found. */
-export type ClientReply =
-  | HelloVerifyRequestReply
-  | HelloRetryRequestReply
-  | ServerHelloReply
-  | AlertReply
-  | ErrorReply;
-
 type Stage = "ch1" | "hvr" | "hrr" | "ch2" | "finished";
-
-const X25519 = 0x001d, SECP256R1 = 0x0017, X25519MLKEM768 = 0x11ec;
-const EXT = {
-  server_name: 0,
-  supported_groups: 10,
-  ec_point_formats: 11,
-  signature_algorithms: 13,
-  use_srtp: 14,
-  alpn: 16,
-  extended_master_secret: 23,
-  pre_shared_key: 41,
-  early_data: 42,
-  supported_versions: 43,
-  cookie: 44,
-  psk_key_exchange_modes: 45,
-  key_share: 51,
-  renegotiation_info: 0xff01,
-} as const;
-
-const DEFAULT_SIGALGS = [0x0403, 0x0804, 0x0401, 0x0503, 0x0805, 0x0501, 0x0806, 0x0601, 0x0807];
-const TLS13_SUITES = [0x1301, 0x1302, 0x1303];
-const DTLS12_SUITES = [0xc02b, 0xc02f, 0xc02c, 0xc030, 0xcca9, 0xcca8, 0xc009, 0xc013, 0x00ff];
-const DTLS10_SUITES = [0xc009, 0xc013, 0xc00a, 0xc014, 0x002f, 0x0035, 0x00ff];
-
-function suiteHash(suite: number): TranscriptHash | undefined {
-  if (suite === 0x1302) return "sha384";
-  if (suite === 0x1301 || suite === 0x1303 || suite === 0x1304 || suite === 0x1305) return "sha256";
-  return undefined;
-}
-
-function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
-
-function hex16(v: number): string {
-  return "0x" + v.toString(16).padStart(4, "0");
-}
 
 /**
  * A scripted client. Construct it, send {@link firstFlight}, pass the server's answer to
@@ -333,7 +125,7 @@ export class ScriptedClient {
       throw new RangeError("offerDtls13AndDtls12 needs protocol dtls1.3");
     }
     if (options.earlyData && !options.psk) throw new RangeError("earlyData needs a psk");
-    if ((options.psk || options.earlyData) && !this.#tls13Offered(p)) {
+    if ((options.psk || options.earlyData) && !tls13Offered(p)) {
       throw new RangeError("psk and earlyData need (D)TLS 1.3");
     }
     if (options.mtu !== undefined && !(options.mtu > 25)) throw new RangeError("mtu must exceed 25 bytes");
@@ -343,7 +135,7 @@ export class ScriptedClient {
     const wantSession = options.sessionId ?? (p === "tls1.3");
     this.sessionId = wantSession ? this.#bytes(32) : new Uint8Array(0);
     this.#legacyVersion = p === "tls1.3" ? 0x0303 : p === "dtls1.0" ? 0xfeff : 0xfefd;
-    const tls13 = this.#tls13Offered(p);
+    const tls13 = tls13Offered(p);
     this.cipherSuites = options.cipherSuites
       ? [...options.cipherSuites]
       : p === "tls1.3"
@@ -371,13 +163,9 @@ export class ScriptedClient {
     }
     if (new Set(shareGroups).size !== shareGroups.length) throw new RangeError("duplicate key share group");
     this.keyShareGroups = shareGroups;
-    this.#ch1Extensions = this.#buildExtensions(shareGroups.map((g) => this.#share(g)));
+    this.#ch1Extensions = scriptedExtensions(this, shareGroups.map((g) => this.#share(g)));
     this.#ch1Body = this.#encode(this.#ch1Extensions, new Uint8Array(0), undefined);
     this.#flight = { msgType: 1, body: this.#ch1Body, ccs: false, recordVersion: this.#recordVersion(false) };
-  }
-
-  #tls13Offered(p: ScriptedProtocol): boolean {
-    return p === "tls1.3" || p === "dtls1.3";
   }
 
   #bytes(n: number): Uint8Array {
@@ -422,62 +210,6 @@ export class ScriptedClient {
   /** The secret key behind the key share of `group` (X25519, P-256, or the X25519 half of X25519MLKEM768). */
   keyShareSecret(group: number): Uint8Array | undefined {
     return this.#secrets.get(group);
-  }
-
-  #buildExtensions(shares: KeyShareEntry[]): ExtensionToEncode[] {
-    const o = this.options, p = o.protocol;
-    const tls13 = this.#tls13Offered(p);
-    const tls12Style = p === "dtls1.0" || p === "dtls1.2" || (p === "dtls1.3" && o.offerDtls13AndDtls12);
-    const ext: ExtensionToEncode[] = [];
-    if (o.serverName !== undefined) ext.push({ type: EXT.server_name, data: encodeServerName(o.serverName) });
-    if (tls12Style) ext.push({ type: EXT.ec_point_formats, data: new Uint8Array([3, 0, 1, 2]) });
-    ext.push({ type: EXT.supported_groups, data: encodeU16List(this.groups) });
-    if (tls12Style) {
-      ext.push({ type: EXT.extended_master_secret, data: new Uint8Array(0) });
-    }
-    if (p !== "dtls1.0") {
-      ext.push({
-        type: EXT.signature_algorithms,
-        data: encodeU16List(o.signatureAlgorithms ?? DEFAULT_SIGALGS),
-      });
-    }
-    if (o.srtpProfiles) {
-      const w = new Uint8Array(2 + 2 * o.srtpProfiles.length + 1);
-      w[0] = (2 * o.srtpProfiles.length) >>> 8;
-      w[1] = 2 * o.srtpProfiles.length;
-      o.srtpProfiles.forEach((v, i) => {
-        w[2 + 2 * i] = v >>> 8;
-        w[3 + 2 * i] = v;
-      });
-      ext.push({ type: EXT.use_srtp, data: w }); // trailing 0 = empty srtp_mki
-    }
-    if (o.alpn) ext.push({ type: EXT.alpn, data: encodeAlpn(o.alpn) });
-    if (tls13) {
-      ext.push({ type: EXT.supported_versions, data: encodeSupportedVersionsClient(this.supportedVersions) });
-      ext.push({ type: EXT.psk_key_exchange_modes, data: encodeU8Vector(new Uint8Array([1])) });
-      ext.push({ type: EXT.key_share, data: encodeKeyShareClient(shares) });
-    }
-    for (const e of o.extraExtensions ?? []) ext.push(e);
-    if (o.earlyData) ext.push({ type: EXT.early_data, data: new Uint8Array(0) });
-    if (o.psk) ext.push({ type: EXT.pre_shared_key, data: this.#pskPlaceholder() });
-    return ext;
-  }
-
-  /** pre_shared_key with a zero binder; {@link #encode} fills in the real one. */
-  #pskPlaceholder(): Uint8Array {
-    const psk = this.options.psk!;
-    const hl = hashLength(psk.hash ?? "sha256");
-    const idLen = psk.identity.length;
-    if (idLen < 1 || idLen > 0xfff0) throw new RangeError("psk identity must be 1..65520 bytes");
-    const out = new Uint8Array(2 + 2 + idLen + 4 + 2 + 1 + hl);
-    const v = new DataView(out.buffer);
-    v.setUint16(0, 2 + idLen + 4);
-    v.setUint16(2, idLen);
-    out.set(psk.identity, 4);
-    v.setUint32(4 + idLen, (psk.obfuscatedTicketAge ?? 0) >>> 0);
-    v.setUint16(8 + idLen, 1 + hl);
-    out[10 + idLen] = hl;
-    return out;
   }
 
   /** Encodes a ClientHello body; computes the PSK binder over `transcriptPrefix || Truncate(CH)`. */
@@ -604,222 +336,25 @@ export class ScriptedClient {
     if (this.#stage === "hvr" || this.#stage === "hrr") {
       return { kind: "error", reason: "a reply arrived before the second ClientHello was sent" };
     }
-    let items: ServerFlightItem[];
-    try {
-      items = readServerFlight(bytes, this.dtls);
-    } catch (e) {
-      if (e instanceof DecodeError) return { kind: "error", reason: `malformed reply: ${e.message}` };
-      throw e;
+    const reply = checkServerReply({
+      options: this.options,
+      dtls: this.dtls,
+      sessionId: this.sessionId,
+      cipherSuites: this.cipherSuites,
+      groups: this.groups,
+      supportedVersions: this.supportedVersions,
+      keyShareGroups: this.keyShareGroups,
+      hrr: this.#hrr,
+      hvrSeen: this.#hvrSeen,
+    }, bytes);
+    if (reply.kind === "hello-verify-request") {
+      this.#hvrCookie = reply.cookie;
+      this.#hvrSeen = true;
+      this.#stage = "hvr";
+    } else if (reply.kind === "hello-retry-request") {
+      this.#hrr = reply;
+      this.#stage = "hrr";
     }
-    if (items.length === 0) return { kind: "error", reason: "empty reply" };
-    const first = items[0];
-    if (first.kind === "alert") {
-      return {
-        kind: "alert",
-        level: first.level,
-        description: first.description,
-        name: alertName(first.description),
-      };
-    }
-    if (first.kind === "change-cipher-spec") {
-      return { kind: "error", reason: "change_cipher_spec before the server's first handshake message" };
-    }
-    const msg = first.message;
-    try {
-      if (msg.msgType === 3) return this.#helloVerifyRequest(msg, items.slice(1));
-      if (msg.msgType === 2) return this.#serverHello(msg, items.slice(1));
-    } catch (e) {
-      if (e instanceof DecodeError) {
-        return { kind: "error", reason: `malformed server message: ${e.message}` };
-      }
-      throw e;
-    }
-    return { kind: "error", reason: `unexpected handshake message type ${msg.msgType}` };
-  }
-
-  #helloVerifyRequest(msg: ServerHandshakeMessage, rest: ServerFlightItem[]): ClientReply {
-    const p = this.options.protocol;
-    if (!this.dtls) return { kind: "error", reason: "hello_verify_request is a DTLS message" };
-    if (p === "dtls1.3" && !this.options.offerDtls13AndDtls12) {
-      return {
-        kind: "error",
-        reason: "HelloVerifyRequest, but DTLS 1.2 was not offered (RFC 9147 §5.1 uses HRR cookies)",
-      };
-    }
-    if (this.#hrr) return { kind: "error", reason: "HelloVerifyRequest after a HelloRetryRequest" };
-    if (rest.length > 0) return { kind: "error", reason: "unexpected records after the HelloVerifyRequest" };
-    const r = new Reader(msg.body);
-    const serverVersion = r.u16("hello_verify_request.server_version");
-    const cookie = r.vectorBytes(1, "hello_verify_request.cookie");
-    r.expectEnd("hello_verify_request");
-    if (serverVersion >> 8 !== 0xfe) {
-      return {
-        kind: "error",
-        reason: `HelloVerifyRequest server_version ${hex16(serverVersion)} is not DTLS`,
-      };
-    }
-    if (p === "dtls1.0" && cookie.length > 32) {
-      return {
-        kind: "error",
-        reason: `a DTLS 1.0 cookie is at most 32 bytes (RFC 4347), got ${cookie.length}`,
-      };
-    }
-    this.#hvrCookie = cookie.slice();
-    this.#hvrSeen = true;
-    this.#stage = "hvr";
-    return {
-      kind: "hello-verify-request",
-      cookie: this.#hvrCookie,
-      serverVersion,
-      recordVersion: msg.recordVersion,
-      recordSequence: msg.recordSequence ?? 0,
-      epoch: msg.epoch ?? 0,
-      messageSeq: msg.messageSeq ?? 0,
-    };
-  }
-
-  #serverHello(msg: ServerHandshakeMessage, rest: ServerFlightItem[]): ClientReply {
-    const r = new Reader(msg.body);
-    const legacyVersion = r.u16("server_hello.legacy_version");
-    const random = r.bytesN(32, "server_hello.random");
-    const sessionEcho = r.vectorBytes(1, "server_hello.legacy_session_id_echo", 0, 32);
-    const suite = r.u16("server_hello.cipher_suite");
-    const compression = r.u8("server_hello.legacy_compression_method");
-    const exts: { type: number; data: Uint8Array }[] = [];
-    if (r.remaining > 0) {
-      const [s, e] = r.vector(2, "server_hello.extensions");
-      r.expectEnd("server_hello");
-      const er = new Reader(msg.body, s, e);
-      while (er.remaining > 0) {
-        const type = er.u16("extension.type");
-        const data = er.vectorBytes(2, "extension.data");
-        if (exts.some((x) => x.type === type)) {
-          return { kind: "error", reason: `duplicate extension ${type} (RFC 8446 §4.2)` };
-        }
-        exts.push({ type, data });
-      }
-    }
-    const message = tlsHandshakeMessage(2, msg.body);
-    const isHrr = equalBytes(random, HELLO_RETRY_REQUEST_RANDOM);
-    if (isHrr && !this.#tls13Offered(this.options.protocol)) {
-      return { kind: "error", reason: "HelloRetryRequest, but (D)TLS 1.3 was not offered" };
-    }
-    if (!this.cipherSuites.includes(suite)) {
-      return { kind: "error", reason: `cipher suite ${hex16(suite)} was not offered (RFC 8446 §4.1.3)` };
-    }
-    if (compression !== 0) {
-      return { kind: "error", reason: `legacy_compression_method ${compression} is not 0` };
-    }
-    const sv = exts.find((x) => x.type === EXT.supported_versions);
-    if (!isHrr) {
-      let version = legacyVersion;
-      if (sv) {
-        if (sv.data.length !== 2) {
-          return { kind: "error", reason: "supported_versions in ServerHello must be 2 bytes" };
-        }
-        version = (sv.data[0] << 8) | sv.data[1];
-        if (!this.supportedVersions.includes(version)) {
-          return { kind: "error", reason: `supported_versions selected ${hex16(version)}, not offered` };
-        }
-      }
-      return { kind: "server-hello", version, cipherSuite: suite, message };
-    }
-    // HelloRetryRequest (RFC 8446 §4.1.4; RFC 9147 §5.3).
-    if (this.#hrr) return { kind: "error", reason: "a second HelloRetryRequest (RFC 8446 §4.1.4)" };
-    if (this.#hvrSeen) return { kind: "error", reason: "HelloRetryRequest after a HelloVerifyRequest" };
-    const wantLegacy = this.dtls ? 0xfefd : 0x0303;
-    if (legacyVersion !== wantLegacy) {
-      return {
-        kind: "error",
-        reason: `HRR legacy_version ${hex16(legacyVersion)}, expected ${hex16(wantLegacy)}`,
-      };
-    }
-    if (this.dtls) {
-      if (sessionEcho.length !== 0) {
-        return { kind: "error", reason: "DTLS 1.3 HRR must not echo legacy_session_id (RFC 9147 §5.3)" };
-      }
-    } else if (!equalBytes(sessionEcho, this.sessionId)) {
-      return {
-        kind: "error",
-        reason: "legacy_session_id_echo differs from the client's session id (RFC 8446 §4.1.3)",
-      };
-    }
-    const hash = suiteHash(suite);
-    if (!hash) return { kind: "error", reason: `HRR selected ${hex16(suite)}, not a TLS 1.3 cipher suite` };
-    let group: number | undefined;
-    let cookie: Uint8Array | undefined;
-    let selectedVersion: number | undefined;
-    for (const x of exts) {
-      if (x.type === EXT.supported_versions) {
-        if (x.data.length !== 2) return { kind: "error", reason: "HRR supported_versions must be 2 bytes" };
-        selectedVersion = (x.data[0] << 8) | x.data[1];
-      } else if (x.type === EXT.key_share) {
-        if (x.data.length !== 2) {
-          return { kind: "error", reason: "HRR key_share must hold exactly a selected_group" };
-        }
-        group = (x.data[0] << 8) | x.data[1];
-      } else if (x.type === EXT.cookie) {
-        const cr = new Reader(x.data);
-        cookie = cr.vectorBytes(2, "hrr.cookie", 1).slice();
-        cr.expectEnd("hrr.cookie");
-      } else {
-        return {
-          kind: "error",
-          reason: `HRR carries extension ${x.type} that the client did not offer for it`,
-        };
-      }
-    }
-    if (selectedVersion === undefined) {
-      return { kind: "error", reason: "HRR without supported_versions (RFC 8446 §4.1.4)" };
-    }
-    const want13 = this.dtls ? 0xfefc : 0x0304;
-    if (selectedVersion !== want13 || !this.supportedVersions.includes(selectedVersion)) {
-      return {
-        kind: "error",
-        reason: `HRR selected version ${hex16(selectedVersion)}, not the offered (D)TLS 1.3`,
-      };
-    }
-    if (group !== undefined) {
-      if (!this.groups.includes(group)) {
-        return {
-          kind: "error",
-          reason: `HRR asks for group ${hex16(group)}, not in supported_groups (RFC 8446 §4.2.8)`,
-        };
-      }
-      if (this.keyShareGroups.includes(group)) {
-        return {
-          kind: "error",
-          reason: `HRR asks for group ${hex16(group)}, which already had a key share (RFC 8446 §4.2.8)`,
-        };
-      }
-    }
-    if (group === undefined && cookie === undefined) {
-      return { kind: "error", reason: "HRR would not change the ClientHello (RFC 8446 §4.1.4)" };
-    }
-    let ccs = false;
-    for (const item of rest) {
-      if (
-        item.kind === "change-cipher-spec" && !this.dtls && !ccs && item.payload.length === 1 &&
-        item.payload[0] === 1
-      ) {
-        ccs = true;
-        continue;
-      }
-      return { kind: "error", reason: `unexpected ${item.kind} after the HelloRetryRequest` };
-    }
-    const reply: HelloRetryRequestReply = {
-      kind: "hello-retry-request",
-      cipherSuite: suite,
-      selectedVersion,
-      ...(group !== undefined ? { group } : {}),
-      ...(cookie !== undefined ? { cookie } : {}),
-      hrrMessage: message,
-      changeCipherSpec: ccs,
-      recordVersion: msg.recordVersion,
-      ...(this.dtls ? { recordSequence: msg.recordSequence, messageSeq: msg.messageSeq } : {}),
-    };
-    this.#hrr = reply;
-    this.#stage = "hrr";
     return reply;
   }
 
