@@ -131,6 +131,27 @@ test("openssl s_client -use_srtp SRTP_AES128_CM_SHA1_80: profile negotiated, SRT
   }
 });
 
+test("openssl s_client -use_srtp SRTP_AEAD_AES_128_GCM: AEAD profile negotiated, 56 bytes of SRTP keys equal s_client's", async () => {
+  const cert = makeCertificate("p256");
+  const server = await startDtlsEchoServer(cert);
+  try {
+    const c = await runUntilEcho(
+      openssl(),
+      s_client(server.port, "-use_srtp", "SRTP_AEAD_AES_128_GCM", "-keymatexport", "EXTRACTOR-dtls_srtp", "-keymatexportlen", "56"),
+      "hello-srtp-gcm",
+    );
+    await c.kill();
+    assert.match(c.stdout, /SRTP Extension negotiated, profile=SRTP_AEAD_AES_128_GCM/);
+    assert.equal(server.handshakes[0].srtpProfile, 0x0007);
+    const printed = c.stdout.match(/Keying material: ([0-9A-F]+)/)?.[1];
+    const ours = Array.from(server.srtpKeys[0].subarray(0, 56), (b) => b.toString(16).padStart(2, "0")).join("").toUpperCase();
+    assert.equal(ours, printed);
+  } finally {
+    await server.close();
+    removeCertificate(cert);
+  }
+});
+
 test("lossy relay: flight 4 dropped/reordered/duplicated, flight 6 dropped, a forged and a replayed record: handshake completes, one echo", async () => {
   const cert = makeCertificate("p256");
   const server = await startDtlsEchoServer(cert, { mtu: 400 });
