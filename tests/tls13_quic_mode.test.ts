@@ -144,3 +144,20 @@ test("QUIC: an accepted outcome with a remainder (more Initial CRYPTO bytes) is 
   for (let a = server.poll(); a.kind !== "need-data"; a = server.poll()) acts.push(a);
   assert.equal(closedOf(acts)?.reason, "unexpected-message");
 });
+
+test("QUIC: the engine's own HelloRetryRequest goes out at the initial level, without CCS, and the handshake completes", () => {
+  const server = quicEngine({ groups: [0x001d] });
+  const { client, serverActions, serverSummary } = connectInMemory(server, {
+    framing: "quic",
+    quicTransportParameters: CLIENT_TP,
+    groups: [0x0017, 0x001d],
+    keyShareGroups: [0x0017],
+  });
+  assert.equal(client.state, "connected");
+  assert.equal(client.retried, true);
+  assert.equal(serverSummary?.group, 0x001d);
+  const hrr = serverActions[0];
+  assert.ok(hrr.kind === "send" && hrr.label === "hello_retry_request" && hrr.level === "initial");
+  assert.equal(hrr.bytes[0], 2, "a bare ServerHello-format message, no record, no CCS");
+  assert.equal(hrr.bytes.length, 4 + ((hrr.bytes[1] << 16) | (hrr.bytes[2] << 8) | hrr.bytes[3]));
+});
