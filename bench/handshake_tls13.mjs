@@ -1,4 +1,5 @@
-// Server CPU per completed TLS 1.3 handshake: hellogate (bench/handshake_server.ts under Deno and
+// Server CPU per completed TLS 1.3 handshake (and, at the end, the same engine in memory without
+// sockets: bench/handshake_engine.ts): hellogate (bench/handshake_server.ts under Deno and
 // Bun, portable and native crypto providers) against `openssl s_server`, same certificate
 // (ECDSA P-256), same group (x25519), same client load (`openssl s_time -new`), same run.
 // CPU is read from /proc/PID/stat (utime + stime, every thread of the server process) around
@@ -195,6 +196,22 @@ export async function runHandshakeBench({ quick, root }) {
         }
       }
     }
+    // Engine level, in memory (bench/handshake_engine.ts): server CPU only, no sockets.
+    const engine = [];
+    for (const [runtime, cmd] of runtimes) {
+      for (const provider of providers) {
+        for (const retry of ["never", "always"]) {
+          const r = spawnSync(cmd[0], [...cmd.slice(1), join(root, "bench/handshake_engine.ts"), provider, retry, quick ? "0.2" : "0.5"], {
+            cwd: root,
+            encoding: "utf8",
+            timeout: 60_000,
+          });
+          if (r.status !== 0) throw new Error(`bench/handshake_engine.ts failed under ${runtime}:\n${r.stderr}`);
+          const line = r.stdout.split("\n").find((l) => l.startsWith("{"));
+          if (line) engine.push({ protocol: "tls1.3", ...JSON.parse(line), provider });
+        }
+      }
+    }
     const markdown = [
       "",
       `TLS 1.3 server CPU per handshake (ms, /proc utime+stime; ECDSA P-256, x25519, openssl s_time -new, ${seconds} s windows)`,
@@ -203,8 +220,13 @@ export async function runHandshakeBench({ quick, root }) {
       ...rows.map((r) =>
         `| ${r.runtime} | ${r.provider} | ${r.retry ? "yes (stateless cookie)" : "no"} | ${r.cpuMsPerHandshake} | ${r.opensslCpuMsPerHandshake} | ${r.cpuRatio} | ${r.handshakes} / ${r.opensslHandshakes} |`
       ),
+      "",
+      "TLS 1.3 engine in memory, server side only (gate + Tls13ServerEngine, process CPU; bench/handshake_engine.ts)",
+      "| runtime | provider | retry | server CPU ms per handshake | handshakes per server CPU-second |",
+      "| --- | --- | --- | --- | --- |",
+      ...engine.map((e) => `| ${e.runtime} | ${e.provider} | ${e.retry} | ${e.serverMsPerHandshake} | ${e.handshakesPerServerSecond} |`),
     ].join("\n");
-    return { handshakes: rows, markdown };
+    return { handshakes: rows, handshakeEngine: engine, markdown };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
