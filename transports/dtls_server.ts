@@ -59,7 +59,10 @@ export interface DtlsConnection {
   readonly peer: PeerAddress;
   /** What the handshake negotiated. */
   readonly summary: HandshakeSummary;
-  /** Plaintext datagrams from the peer; ends when the connection closes. */
+  /**
+   * Plaintext datagrams from the peer; ends when the connection closes. A reader that falls
+   * more than `maxQueuedDatagrams` (default 256) behind loses datagrams, as UDP would.
+   */
   readonly readable: ReadableStream<Uint8Array>;
   /** Each chunk written becomes one protected datagram (at most 16 384 bytes). */
   readonly writable: WritableStream<Uint8Array>;
@@ -161,6 +164,8 @@ class Driver {
   readonly #closed: Promise<DtlsClosedInfo>;
   #ended = false;
   #established = false;
+  /** Plaintext datagrams dropped because the reader fell behind. */
+  droppedDatagrams = 0;
 
   constructor(
     conn: DatagramConnection,
@@ -240,9 +245,13 @@ class Driver {
           this.#onEstablished(this.#connection(a.summary));
           break;
         case "application-data":
-          try {
-            this.#controller?.enqueue(a.data);
-          } catch { /* reader cancelled */ }
+          // UDP semantics for a reader that falls behind: past the queue's high-water mark
+          // datagrams are dropped, never buffered without bound.
+          if (this.#controller && (this.#controller.desiredSize ?? 0) > 0) {
+            try {
+              this.#controller.enqueue(a.data);
+            } catch { /* reader cancelled */ }
+          } else this.droppedDatagrams++;
           break;
         case "closed":
           this.#end({
@@ -281,7 +290,7 @@ class Driver {
         this.#controller = c;
         if (this.#ended) c.close();
       },
-    });
+    }, new CountQueuingStrategy({ highWaterMark: this.#options.maxQueuedDatagrams ?? 256 }));
     const writable = new WritableStream<Uint8Array>({
       write(chunk) {
         if (driver.#ended) throw new Error("hellogate: DTLS connection is closed");
