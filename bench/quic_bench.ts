@@ -22,7 +22,7 @@ import { encodeRetry } from "../core/quic/retry_packet.ts";
 import { QuicTokenSealer } from "../core/quic/token.ts";
 import { encodeVersionNegotiation } from "../core/quic/version_negotiation.ts";
 import { QUIC_V1, V1_INFO } from "../core/quic/versions.ts";
-import { nativeProvider } from "../transports/native_crypto.ts";
+import { defaultCryptoProvider, nativeProvider } from "../transports/native_crypto.ts";
 import { clientInitialPacket } from "../tests/helpers/quic_client.ts";
 
 const args = (globalThis as { Deno?: { args: string[] } }).Deno?.args ??
@@ -72,8 +72,13 @@ function heapUsed(): number {
   return p ? p.memoryUsage().heapUsed : 0;
 }
 
-for (const provider of [portableProvider, nativeProvider] as CryptoProvider[]) {
-  const emit = (o: Record<string, unknown>) => console.log(JSON.stringify({ ...o, provider: provider.name, runtime }));
+const mixed = defaultCryptoProvider();
+const providers: [string, CryptoProvider][] = [["portable", portableProvider], ["native", nativeProvider]];
+// The transports' default mix, when it is a mix (under Bun it is the native provider itself).
+if (mixed.name !== portableProvider.name && mixed.name !== nativeProvider.name) providers.push(["default", mixed]);
+for (const [providerName, provider] of providers) {
+  const emit = (o: Record<string, unknown>) =>
+    console.log(JSON.stringify({ ...o, provider: providerName, providerDetail: provider.name, runtime }));
   const listener = new QuicListener({ keyring: CookieKeyring.fromSecret(SECRET), crypto: provider });
   // Initial → Retry (gtlsclient's captured Initial).
   const first = listener.receive(GTLS, PEER, T0);

@@ -24,6 +24,7 @@ import type { QuicOutcome } from "../core/quic/outcome.ts";
 import { openLongPacket } from "../core/quic/packet_protection.ts";
 import { quicVersionInfo } from "../core/quic/versions.ts";
 import { listenQuic, type QuicTransportEvent, type QuicUdpAdapterChoice, type QuicUdpServer } from "../transports/quic_udp.ts";
+import { defaultCryptoProvider } from "../transports/native_crypto.ts";
 
 function hex(b: Uint8Array): string {
   let s = "";
@@ -109,9 +110,12 @@ export interface QuicListenHandle {
   close(): Promise<void>;
 }
 
-/** Binds the QUIC front door for `listen --quic HOST:PORT`; accepted attempts are reported and discarded. */
+/**
+ * Binds the QUIC front door for `listen --quic HOST:PORT`; accepted attempts are reported and
+ * discarded. Crypto: the runtime's fastest provider mix (`defaultCryptoProvider`).
+ */
 export async function startQuicListen(o: QuicListenOptions): Promise<QuicListenHandle> {
-  const listener = new QuicListener({ keyring: o.keyring });
+  const listener = new QuicListener({ keyring: o.keyring, crypto: defaultCryptoProvider() });
   const server = await listenQuic({
     hostname: o.bind.address,
     port: o.bind.port,

@@ -3,10 +3,36 @@
 // token → accepted, Chromium's two-datagram post-quantum flight → Retry, Version Negotiation,
 // the per-step costs, and a time-bounded flood of spoofed half flights (heap delta vs budget).
 // Returns `{ quic: { cases, steps, floods } }` and a markdown table.
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
+import { createInterface } from "node:readline";
 import { join } from "node:path";
 
-export default function run({ quick, root }) {
+/** One UDP end-to-end run: server under `cmd`, node load generator, Retries per second. */
+async function udpRun(root, cmd, seconds) {
+  const server = spawn(cmd[0], [...cmd.slice(1), join(root, "bench/quic_udp_server.ts"), "auto"], { cwd: root, stdio: ["pipe", "pipe", "inherit"] });
+  const lines = createInterface({ input: server.stdout });
+  const next = () => new Promise((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error("quic udp server: no output in 60 s")), 60_000);
+    lines.once("line", (l) => (clearTimeout(t), resolve(JSON.parse(l))));
+  });
+  try {
+    const ready = await next();
+    const load = spawnSync("node", [join(root, "bench/quic_udp_load.mjs"), "--port", String(ready.port), "--seconds", String(seconds)], {
+      cwd: root,
+      encoding: "utf8",
+      timeout: 120_000,
+    });
+    if (load.status !== 0) throw new Error(`quic udp load failed: ${load.stderr}`);
+    const result = JSON.parse(load.stdout.trim().split("\n").pop());
+    server.stdin.end();
+    const stopped = await next();
+    return { adapter: ready.adapter, provider: ready.provider, retriesPerSec: result.perSec, bad: result.bad, serverRetries: stopped.retries };
+  } finally {
+    server.kill();
+  }
+}
+
+export default async function run({ quick, root }) {
   const seconds = quick ? "0.05" : "1";
   const floodSeconds = quick ? "1" : "20";
   const runtimes = [
@@ -23,6 +49,11 @@ export default function run({ quick, root }) {
     if (r.status !== 0) throw new Error(`quic bench failed under ${rt}:\n${r.stderr}`);
     for (const line of r.stdout.split("\n")) if (line.startsWith("{")) lines.push(JSON.parse(line));
   }
+  const udp = [];
+  for (const [rt, cmd] of runtimes) {
+    const c = rt === "deno" ? [cmd[0], "run", "-A", "--no-check", "--unstable-net"] : cmd;
+    udp.push({ runtime: rt, ...(await udpRun(root, c, quick ? 0.5 : 3)) });
+  }
   const strip = ({ kind: _k, ...rest }) => rest;
   const cases = lines.filter((l) => l.kind === "case").map(strip);
   const steps = lines.filter((l) => l.kind === "step").map(strip);
@@ -31,8 +62,8 @@ export default function run({ quick, root }) {
     const e = list.find((o) => o.name === name && o.provider === provider && o.runtime === runtime);
     return e ? e[key].toLocaleString("en-US") : "-";
   };
-  const combos = [["portable", "deno"], ["native", "deno"], ["portable", "bun"], ["native", "bun"]];
-  const header = "| | noble, Deno | node:crypto, Deno | noble, Bun | node:crypto, Bun |\n| --- | --- | --- | --- | --- |";
+  const combos = [["portable", "deno"], ["native", "deno"], ["default", "deno"], ["portable", "bun"], ["native", "bun"]];
+  const header = "| | noble, Deno | node:crypto, Deno | default mix, Deno | noble, Bun | node:crypto (default), Bun |\n| --- | --- | --- | --- | --- | --- |";
   const table = (list, key) =>
     [...new Set(list.map((o) => o.name))].map((n) => `| ${n} | ${combos.map(([p, r]) => col(list, n, key, p, r)).join(" | ")} |`);
   const markdown = [
@@ -52,6 +83,11 @@ export default function run({ quick, root }) {
         (f.budgetBytes / 1024).toFixed(0)
       } KiB | ${f.evicted} |`
     ),
+    "",
+    "QUIC over UDP end to end: Retries/s to a Node load generator (32 source ports, 2 in flight each)",
+    "| runtime | adapter | provider | Retries/s |",
+    "| --- | --- | --- | --- |",
+    ...udp.map((u) => `| ${u.runtime} | ${u.adapter} | ${u.provider} | ${u.retriesPerSec} |`),
   ].join("\n");
-  return { quic: { cases, steps, floods }, markdown };
+  return { quic: { cases, steps, floods, udp }, markdown };
 }
