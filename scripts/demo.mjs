@@ -154,6 +154,7 @@ function tlsPart() {
     let client;
     let done = false;
     let handshake;
+    let onHandshake;
     const end = (ok, message) => {
       if (done) return;
       done = true;
@@ -191,10 +192,18 @@ function tlsPart() {
           console.log(`\nthe server's response:\n`);
           const page = out.slice(at).split("\n").filter((l) => !/^(closed|DONE|read R BLOCK)$/.test(l.trim()));
           console.log(page.map((l) => "  " + l.replace(/<\/?(html|head|body|title|table)[^>]*>/g, "").replace(/<tr><th>(.*?)<\/th><td[^>]*>(.*?)<\/td><\/tr>/, "$1: $2").replace(/<\/?h1>/g, "")).filter((l) => l.trim()).join("\n"));
-          const ok = handshake && (handshake.retry ?? handshake.retried) === true && /HTTP\/1\.0 200/.test(out); // cli serve: "retry"
-          end(ok, ok
-            ? "a real client completed TLS 1.3 through a stateless HelloRetryRequest and got the page."
-            : `TLS 1.3 demo failed: ${handshake ? `retried=${handshake.retried}` : "no handshake event"}`);
+          // The server reports its handshake event asynchronously: give it a moment to arrive.
+          const conclude = () => {
+            const ok = handshake !== undefined && (handshake.retried ?? handshake.retry) === true && /HTTP\/1\.0 200/.test(out);
+            end(ok, ok
+              ? "a real client completed TLS 1.3 through a stateless HelloRetryRequest and got the page."
+              : `TLS 1.3 demo failed: ${handshake ? `retried=${handshake.retried ?? handshake.retry}` : "no handshake event"}`);
+          };
+          if (handshake) conclude();
+          else {
+            onHandshake = conclude;
+            setTimeout(conclude, 3000);
+          }
         });
       } else if (e.event === "sent") {
         console.log(`${NAMES[e.message] ?? e.message} sent to ${e.peer} (stateless: nothing kept; ${e.bytesIn} B in, ${e.bytesOut} B out)`);
@@ -202,6 +211,7 @@ function tlsPart() {
         console.log(`ClientHello2 with a valid cookie from ${e.peer}: handing over to the TLS 1.3 engine`);
       } else if (e.event === "handshake") {
         handshake = e;
+        setTimeout(() => onHandshake?.(), 0);
         const name = (table, v) => (typeof v === "number" ? table[v] ?? `0x${v.toString(16)}` : v);
         const suite = name({ 0x1301: "TLS_AES_128_GCM_SHA256", 0x1302: "TLS_AES_256_GCM_SHA384", 0x1303: "TLS_CHACHA20_POLY1305_SHA256" }, e.cipherSuite);
         const group = name({ 0x1d: "x25519", 0x17: "secp256r1", 0x18: "secp384r1", 0x11ec: "X25519MLKEM768" }, e.group);
