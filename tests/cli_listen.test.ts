@@ -84,3 +84,35 @@ test("cli listen --json: listening line, then sent/accepted events with peer and
     await sock.close();
   }
 });
+
+test("cli listen --json on IPv6 loopback: [addr]:port in the listening line and in events", async () => {
+  const child = spawn(process.execPath, [...cliArgs, "listen", "--udp", "[::1]:0", "--tcp", "[::1]:0", "--json"], {
+    cwd: root,
+    stdio: ["ignore", "pipe", "pipe"],
+    env: { ...process.env, NO_COLOR: "1" },
+  });
+  const lines = new AsyncQueue<Record<string, unknown>>();
+  createInterface({ input: child.stdout! }).on("line", (l) => lines.push(JSON.parse(l)));
+  let stderr = "";
+  child.stderr!.on("data", (d) => (stderr += d));
+  const next = async () => {
+    const r = await within(lines.next(), 15000, "cli line");
+    assert.equal(r.done, false, stderr);
+    return r.value!;
+  };
+  const sock = await udpClient("::1");
+  try {
+    const listening = await next();
+    assert.match(String(listening.udp), /^\[::1\]:\d+$/);
+    assert.match(String(listening.tcp), /^\[::1\]:\d+$/);
+    const [ch1] = new ScriptedClient({ protocol: "dtls1.2", random: seededRandom("cli-listen-v6") }).firstFlight();
+    await sock.send(ch1, Number(String(listening.udp).split("]:")[1]));
+    await sock.recv();
+    const sent = await next();
+    assert.equal(sent.message, "hello_verify_request");
+    assert.equal(sent.peer, `[::1]:${sock.port}`);
+  } finally {
+    child.kill("SIGKILL");
+    await sock.close();
+  }
+});

@@ -6,6 +6,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import net from "node:net";
+import dgram from "node:dgram";
 import { chmodSync, existsSync, lstatSync, mkdtempSync, readFileSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -122,18 +123,31 @@ test("cli keygen --out: creates 0600 exclusively, refuses an existing file or a 
   assert.match(r.err, /^hellogate: cannot create --out .*dir\.hex: its directory does not exist\n$/);
 });
 
-test("cli listen: a port in use exits 1 naming transport, address and reason", async () => {
+test("cli listen/serve: a port in use exits 1 naming transport, address and reason (every adapter)", async () => {
   const server = net.createServer();
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const port = (server.address() as net.AddressInfo).port;
+  const udp = dgram.createSocket("udp4");
+  await new Promise<void>((resolve) => udp.bind(0, "127.0.0.1", () => resolve()));
+  const udpPort = udp.address().port;
   try {
     for (const adapter of ["auto", "node"]) {
-      const r = cli(["listen", "--tcp", `127.0.0.1:${port}`, "--adapter", adapter]);
-      assert.equal(r.code, 1, `${adapter}: ${r.err}`);
-      assert.equal(r.err, `hellogate: cannot listen on tcp 127.0.0.1:${port}: address already in use\n`, adapter);
+      for (
+        const [args, expected] of [
+          [["listen", "--tcp", `127.0.0.1:${port}`], `tcp 127.0.0.1:${port}`],
+          [["listen", "--udp", `127.0.0.1:${udpPort}`], `udp 127.0.0.1:${udpPort}`],
+          [["serve", "--tcp", `127.0.0.1:${port}`], `tcp 127.0.0.1:${port}`],
+          [["serve", "--udp", `127.0.0.1:${udpPort}`], `udp 127.0.0.1:${udpPort}`],
+        ]
+      ) {
+        const r = cli([...args, "--adapter", adapter]);
+        assert.equal(r.code, 1, `${args.join(" ")} ${adapter}: ${r.err}`);
+        assert.equal(r.err, `hellogate: cannot listen on ${expected}: address already in use\n`, `${args.join(" ")} ${adapter}`);
+      }
     }
   } finally {
     server.close();
+    udp.close();
   }
 });
 
