@@ -81,7 +81,8 @@ export type QuicDecision = "retry" | "accept" | "refuse" | "ignore";
 export interface QuicListenerOptions extends QuicTokenOptions {
   /** Keys for Retry and NEW_TOKEN tokens (share it across a fleet). */
   keyring: CookieKeyring;
-  /** Crypto provider (default: the portable one). */
+  /** Crypto provider (default: the portable one; runtime code should pass the transports'
+   * `defaultCryptoProvider()`, several times faster for AES-GCM under Bun and Deno). */
   crypto?: CryptoProvider;
   /** Versions accepted, in Version Negotiation order (default `["quic-v1", "quic-v2"]`). */
   versions?: readonly QuicVersionName[];
@@ -247,13 +248,12 @@ export class QuicListener {
     let at = 0;
     let first = true;
     while (at < datagram.length) {
-      let ph = h, pl = layout;
+      let pl = layout;
       if (!first) {
         const nh = readInvariantLongHeader(datagram, at);
         if (!nh || nh.version !== h.version || nh.dcid.length !== h.dcid.length || hex(nh.dcid) !== hex(h.dcid)) break;
         const nl = readLongPacketLayout(datagram, nh, info);
         if (typeof nl === "string") break;
-        ph = nh;
         pl = nl;
         if (nl.type !== "initial") {
           at = nl.end;
@@ -278,7 +278,6 @@ export class QuicListener {
       if (opened.packetNumber > largestPn) largestPn = opened.packetNumber;
       first = false;
       at = pl.end;
-      void ph;
     }
     if (segments.length === 0) return this.#dropped(drop("no-crypto", "no CRYPTO frame"));
 
