@@ -4,37 +4,12 @@
 // its message echoed, directly and through a relay that drops our first flight 4 and flight 6.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
-import process from "node:process";
-import { existsSync, mkdirSync, readFileSync, renameSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { sha256 } from "@noble/hashes/sha2.js";
-import { hex, requireFile, requireTool, ROOT, spawnClient } from "./harness.ts";
 import { makeCertificate, removeCertificate } from "./tls13_support.ts";
-import { recordTypes, startDtlsEchoServer, startLossyRelay } from "./dtls12_support.ts";
+import { compileCClient, recordTypes, startDtlsEchoServer, startLossyRelay } from "./dtls12_support.ts";
+import { spawnClient } from "./harness.ts";
 
-const SOURCE = join(ROOT, "tests/interop/dtls12_mbedtls_client.c");
-
-/** Compiles the client once per source version; fails naming the apt packages when they are missing. */
-function mbedtlsClient(): string {
-  const gcc = requireTool("gcc");
-  requireFile("/usr/include/mbedtls/ssl.h", "libmbedtls-dev");
-  const src = readFileSync(SOURCE);
-  const dir = join(tmpdir(), "hellogate-build", hex(sha256(src)).slice(0, 16));
-  const bin = join(dir, "dtls12_mbedtls_client");
-  if (existsSync(bin)) return bin;
-  mkdirSync(dir, { recursive: true });
-  const tmp = `${bin}.${process.pid}.tmp`;
-  try {
-    execFileSync(gcc, ["-O1", "-o", tmp, SOURCE, "-lmbedtls", "-lmbedx509", "-lmbedcrypto"], { stdio: ["ignore", "pipe", "pipe"] });
-  } catch (e) {
-    const err = (e as { stderr?: Uint8Array }).stderr;
-    throw new Error(`interop: compiling the mbedTLS client failed (apt-get install libmbedtls-dev):\n${err ? new TextDecoder().decode(err) : e}`);
-  }
-  renameSync(tmp, bin);
-  return bin;
-}
+const mbedtlsClient = () =>
+  compileCClient("dtls12_mbedtls_client.c", "/usr/include/mbedtls/ssl.h", ["-lmbedtls", "-lmbedx509", "-lmbedcrypto"], "libmbedtls-dev");
 
 async function runMbedtls(port: number, message: string) {
   const c = spawnClient(mbedtlsClient(), ["127.0.0.1", String(port), message], 15_000);

@@ -3,11 +3,17 @@
 // lossy UDP relay that drops, duplicates, reorders or corrupts chosen datagrams; and a helper
 // that runs a real client until it prints our echo.
 import dgram from "node:dgram";
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, renameSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import process from "node:process";
+import { sha256 } from "@noble/hashes/sha2.js";
 import type { Dtls12ServerOptions } from "../../core/handshake/dtls12/server.ts";
 import type { HandshakeSummary } from "../../core/handshake/actions.ts";
 import { portableProvider } from "../../core/crypto/portable.ts";
 import { type DtlsClosedInfo, type DtlsListener, listenDtls } from "../../transports/dtls_server.ts";
-import { type Client, spawnClient, within } from "./harness.ts";
+import { type Client, hex, requireTool, ROOT, spawnClient, within } from "./harness.ts";
 import type { TestCertificate } from "./tls13_support.ts";
 
 /** What the echo server saw. */
@@ -182,4 +188,33 @@ export function recordTypes(d: Uint8Array): { type: number; epoch: number; first
     at += 13 + len;
   }
   return out;
+}
+
+/**
+ * Compiles a C client from `tests/interop/` once per source version (cached in the temp
+ * directory by source hash) and returns its path. Fails naming the apt packages when gcc or the
+ * library headers are missing.
+ */
+export function compileCClient(source: string, header: string, libs: string[], aptPackage: string): string {
+  try {
+    requireTool("gcc");
+  } catch {
+    throw new Error(`interop: "gcc" not found on PATH; install it: apt-get install gcc ${aptPackage}`);
+  }
+  if (!existsSync(header)) throw new Error(`interop: ${header} not found; install it: apt-get install ${aptPackage}`);
+  const path = join(ROOT, "tests/interop", source);
+  const src = readFileSync(path);
+  const dir = join(tmpdir(), "hellogate-build", hex(sha256(src)).slice(0, 16));
+  const bin = join(dir, source.replace(/\.c$/, ""));
+  if (existsSync(bin)) return bin;
+  mkdirSync(dir, { recursive: true });
+  const tmp = `${bin}.${process.pid}.tmp`;
+  try {
+    execFileSync("gcc", ["-O1", "-o", tmp, path, ...libs], { stdio: ["ignore", "pipe", "pipe"] });
+  } catch (e) {
+    const err = (e as { stderr?: Uint8Array }).stderr;
+    throw new Error(`interop: compiling ${source} failed (apt-get install ${aptPackage}):\n${err ? new TextDecoder().decode(err) : e}`);
+  }
+  renameSync(tmp, bin);
+  return bin;
 }
