@@ -550,7 +550,8 @@ export class Dtls12Server implements HandshakeEngine<Dtls12CloseReason> {
       offset += 12 + frag.fragmentLength;
       const verdict = this.#reassembler.add(frag);
       if (verdict === "old") {
-        this.#peerRetransmitted(frag.msgType, frag.messageSeq, epoch);
+        // Once per repeated message (its first fragment), not once per fragment.
+        if (frag.fragmentOffset === 0) this.#peerRetransmitted(frag.msgType, frag.messageSeq, epoch);
         continue;
       }
       if (verdict === "inconsistent") throw new Abort("decode-error", `inconsistent fragments of message ${frag.messageSeq}`);
