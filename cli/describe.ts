@@ -13,6 +13,9 @@ import { hex16, versionName } from "../core/constants/versions.ts";
 import { type ClientHello, parseClientHello } from "../core/messages/client_hello.ts";
 import { readDtlsRecord } from "../core/wire/record.ts";
 import { readDtlsHandshakeFragment } from "../core/wire/handshake_header.ts";
+import { TlsRecordReader } from "../core/record/tls_record_reader.ts";
+import { TlsHandshakeAssembler } from "../core/record/tls_handshake_assembler.ts";
+import { ContentType, HandshakeType } from "../core/constants/protocol.ts";
 import { hex } from "./hex.ts";
 
 /** The fields of a parsed ClientHello, with names instead of code points. */
@@ -54,33 +57,44 @@ export function decodeClientHello(input: Uint8Array, transport: "udp" | "tcp"): 
         fragmentOffset: frag.fragmentOffset,
         fragmentLength: frag.fragmentLength,
       };
-      if (frag.msgType !== 1 || frag.fragmentOffset !== 0 || frag.fragmentLength !== frag.length) {
+      if (frag.msgType !== HandshakeType.client_hello || frag.fragmentOffset !== 0 || frag.fragmentLength !== frag.length) {
         return { record, handshake, clientHello: null, error: "not a complete ClientHello in the first record" };
       }
       return { record, handshake, ...describeClientHello(parseClientHello(frag.body, { dtls: true })) };
     }
-    // TLS: concatenate the handshake records, skipping a leading change_cipher_spec.
-    const parts: Uint8Array[] = [];
-    let at = 0, total = 0;
-    while (at + 5 <= input.length) {
-      const type = input[at], len = (input[at + 3] << 8) | input[at + 4];
-      const frag = input.subarray(at + 5, Math.min(input.length, at + 5 + len));
-      at += 5 + len;
-      if (type === 20) continue;
-      if (type !== 22) break;
-      parts.push(frag);
-      total += frag.length;
+    // TLS: the handshake records' payloads in order (change_cipher_spec skipped), through the
+    // framing layer's record reader and handshake-message assembler. A capture cut inside a
+    // record still contributes the bytes it has.
+    const records = new TlsRecordReader({ maxFragmentBytes: 0xffff });
+    records.push(input);
+    const messages = new TlsHandshakeAssembler();
+    let handshakeBytes = 0;
+    for (;;) {
+      const r = records.next();
+      if (r.kind === "record") {
+        if (r.contentType === ContentType.change_cipher_spec) continue;
+        if (r.contentType !== ContentType.handshake) break;
+        messages.push(r.fragment);
+        handshakeBytes += r.fragment.length;
+        continue;
+      }
+      const partial = r.kind === "need-data" ? records.peekHeader() : undefined;
+      if (partial?.contentType === ContentType.handshake) {
+        const rest = records.peekBytes(records.buffered).subarray(5);
+        messages.push(rest);
+        handshakeBytes += rest.length;
+      }
+      break;
     }
-    const hs = new Uint8Array(total);
-    let o = 0;
-    for (const p of parts) {
-      hs.set(p, o);
-      o += p.length;
+    const m = messages.next();
+    if (m.kind === "error") return { clientHello: null, error: m.detail };
+    if (m.kind === "need-data") {
+      return handshakeBytes < 4
+        ? { clientHello: null, error: "no ClientHello handshake message" }
+        : { clientHello: null, error: `ClientHello incomplete: ${m.bytesNeeded} more bytes needed` };
     }
-    if (hs.length < 4 || hs[0] !== 1) return { clientHello: null, error: "no ClientHello handshake message" };
-    const len = (hs[1] << 16) | (hs[2] << 8) | hs[3];
-    if (hs.length < 4 + len) return { clientHello: null, error: `ClientHello incomplete: ${hs.length - 4} of ${len} bytes` };
-    return describeClientHello(parseClientHello(hs.subarray(4, 4 + len), { dtls: false }));
+    if (m.msgType !== HandshakeType.client_hello) return { clientHello: null, error: "no ClientHello handshake message" };
+    return describeClientHello(parseClientHello(m.body, { dtls: false }));
   } catch (e) {
     return { error: e instanceof Error ? e.message : String(e) };
   }
