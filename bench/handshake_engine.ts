@@ -1,5 +1,5 @@
 // Engine-level TLS 1.3 handshakes in memory, server side only (run under Deno or Bun):
-//   handshake_engine.ts PROVIDER RETRY SECONDS      PROVIDER: portable | native; RETRY: always | never
+//   handshake_engine.ts PROVIDER RETRY SECONDS      PROVIDER: portable | native | default; RETRY: always | never
 // Each handshake: a fresh in-memory client (testing/tls13_client.ts, x25519 share, ECDSA P-256
 // server certificate); "always": a fresh StreamListener answers ClientHello1 with the stateless
 // HRR, another fresh one accepts ClientHello2, and a Tls13ServerEngine continues from it;
@@ -15,7 +15,7 @@ import type { EngineAction } from "../core/handshake/actions.ts";
 import { Tls13ServerEngine } from "../core/handshake/tls13/mod.ts";
 import { generateSelfSignedCertificate } from "../core/pki/self_signed.ts";
 import type { PeerAddress } from "../core/peer.ts";
-import { nativeProvider } from "../transports/native_crypto.ts";
+import { defaultCryptoProvider, nativeProvider } from "../transports/native_crypto.ts";
 import { Tls13TestClient } from "../testing/tls13_client.ts";
 import process from "node:process";
 
@@ -24,7 +24,11 @@ const args = (globalThis as { Deno?: { args: string[] } }).Deno?.args ??
 const [providerName = "native", retry = "always", secondsArg = "1"] = args;
 const seconds = Number(secondsArg);
 const runtime = typeof (globalThis as { Bun?: unknown }).Bun !== "undefined" ? "bun" : "deno";
-const provider: CryptoProvider = providerName === "native" ? nativeProvider : portableProvider;
+const provider: CryptoProvider = providerName === "native"
+  ? nativeProvider
+  : providerName === "default"
+  ? defaultCryptoProvider()
+  : portableProvider;
 const certificate = generateSelfSignedCertificate(provider, { now: Date.now() });
 const keyring = CookieKeyring.random();
 const peer: PeerAddress = { family: "ipv4", address: "192.0.2.10", port: 40000 };

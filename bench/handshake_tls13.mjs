@@ -199,7 +199,8 @@ export async function runHandshakeBench({ quick, root }) {
     // Engine level, in memory (bench/handshake_engine.ts): server CPU only, no sockets.
     const engine = [];
     for (const [runtime, cmd] of runtimes) {
-      for (const provider of providers) {
+      // "default" = defaultCryptoProvider(): the per-runtime mix of the two (transports/native_crypto.ts).
+      for (const provider of quick ? providers : [...providers, "default"]) {
         for (const retry of ["never", "always"]) {
           const r = spawnSync(cmd[0], [...cmd.slice(1), join(root, "bench/handshake_engine.ts"), provider, retry, quick ? "0.2" : "0.5"], {
             cwd: root,
@@ -208,7 +209,7 @@ export async function runHandshakeBench({ quick, root }) {
           });
           if (r.status !== 0) throw new Error(`bench/handshake_engine.ts failed under ${runtime}:\n${r.stderr}`);
           const line = r.stdout.split("\n").find((l) => l.startsWith("{"));
-          if (line) engine.push({ protocol: "tls1.3", ...JSON.parse(line), provider });
+          if (line) engine.push({ protocol: "tls1.3", ...JSON.parse(line), provider, providerDetail: JSON.parse(line).provider });
         }
       }
     }
