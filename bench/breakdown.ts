@@ -2,7 +2,8 @@
 // TLS 1.3 CH1 -> HRR), under whichever runtime runs this file. Not a timed test.
 // Usage: deno run -A bench/breakdown.ts   |   bun bench/breakdown.ts
 import { CookieKeyring } from "../core/gate/cookie/keyring.ts";
-import { issueHvrCookie } from "../core/gate/cookie/hvr_cookie.ts";
+import { hvrMacInputLength, issueHvrCookie } from "../core/gate/cookie/hvr_cookie.ts";
+import { readHvrFields } from "../core/gate/cookie/hvr_fields.ts";
 import { issueHrrCookie } from "../core/gate/cookie/hrr_cookie.ts";
 import { DatagramListener } from "../core/gate/datagram_listener.ts";
 import { StreamListener } from "../core/gate/stream_listener.ts";
@@ -33,8 +34,12 @@ const dtls = new DatagramListener({ keyring, versions: ["dtls1.2"] });
 const scratch = new Uint8Array(19);
 bench("dtls12 CH1 -> HVR (whole receive)", () => dtls.receive(d1, PEER, NOW));
 bench("  parseClientHello (DTLS, 180 B)", () => parseClientHello(dBody, { dtls: true }));
+bench("  readHvrFields (fixed fields only)", () => readHvrFields(dBody));
 bench("  peer binding (IPv4)", () => encodePeerBinding(PEER, scratch));
-bench("  issueHvrCookie (HMAC, 3 blocks)", () => issueHvrCookie(keyring, PEER, dch, NOW));
+// HMAC compressions: the message blocks after the precomputed ipad block (input + 9 bytes of
+// padding, rounded up to 64) plus the outer block.
+const hvrBlocks = Math.ceil((hvrMacInputLength(PEER, dch) + 9) / 64) + 1;
+bench(`  issueHvrCookie (HMAC, ${hvrBlocks} compressions)`, () => issueHvrCookie(keyring, PEER, dch, NOW));
 bench("  new Uint8Array(60)", () => new Uint8Array(60));
 
 const [t1] = fixture("tests/fixtures/tls13-openssl.hex");
