@@ -111,6 +111,14 @@ export {
 } from "./stream_gate.ts";
 export { listenTcpNode, nodeSocketStreams, type TcpListenOptions } from "./tcp_node.ts";
 export { denoTcpAvailable, listenTcpDeno } from "./tcp_deno.ts";
+export type { LeanConnection } from "./tcp_lean.ts";
+export {
+  DEFAULT_MAX_BUFFERED_HANDSHAKE_BYTES,
+  DEFAULT_MAX_PENDING_HANDSHAKES,
+  DEFAULT_MAX_PENDING_PER_SOURCE,
+  DEFAULT_MIN_IDLE_BEFORE_EVICTION_MS,
+  sourceKey,
+} from "./tcp_fairness.ts";
 export { bunTcpAvailable, listenTcpBun } from "./tcp_bun.ts";
 export { autoTcpAdapter, listenTcp, type ListenTcpOptions, type TcpAdapterChoice } from "./tcp.ts";
 export { currentRuntime, type RuntimeName } from "./runtime.ts";
