@@ -16,6 +16,8 @@ import { parseHostPortFlag } from "./host_port.ts";
 import { keyringFromArgs } from "./secret_file.ts";
 import { decodeClientHello, describeOutcome } from "./describe.ts";
 import { inspectQuic } from "./listen_quic.ts";
+import { readInvariantLongHeader } from "../core/quic/long_header.ts";
+import { quicVersionInfo } from "../core/quic/versions.ts";
 
 /** Flags `inspect` accepts. */
 export const INSPECT_FLAGS: FlagSpec = { values: ["transport", "peer", "secret-file", "now"], booleans: [] };
@@ -28,10 +30,9 @@ const MAX_NOW_SECONDS = 4294967295;
  * v2, `udp` for a DTLS record (version major 0xfe), else `tcp`.
  */
 export function guessTransport(input: Uint8Array): "udp" | "tcp" | "quic" {
-  if (input.length >= 5 && (input[0] & 0xc0) === 0xc0) {
-    const version = ((input[1] << 24) | (input[2] << 16) | (input[3] << 8) | input[4]) >>> 0;
-    if (version === 0x00000001 || version === 0x6b3343cf) return "quic";
-  }
+  const quic = readInvariantLongHeader(input, 0);
+  if (quic && (quic.first & 0x40) !== 0 && quicVersionInfo(quic.version)) return "quic";
+  // DTLS record versions have major byte 0xfe (RFC 6347 §4.1); TLS ones 0x03.
   return input[1] === 0xfe ? "udp" : "tcp";
 }
 
