@@ -24,7 +24,7 @@
  * @module
  */
 import type { AcceptedOutcome } from "../../gate/outcome.ts";
-import type { CryptoProvider, EphemeralKey, SigningKey } from "../../crypto/provider.ts";
+import type { CryptoProvider, EphemeralKey, RunningHash, SigningKey } from "../../crypto/provider.ts";
 import { portableProvider } from "../../crypto/portable.ts";
 import type { EngineAction, HandshakeEngine, HandshakeSummary } from "../actions.ts";
 import { ContentType, HandshakeType } from "../../constants/protocol.ts";
@@ -177,7 +177,10 @@ export class Dtls12Server implements HandshakeEngine<Dtls12CloseReason> {
   readonly #actions: EngineAction<Dtls12CloseReason>[] = [];
   readonly #timer: RetransmitTimer;
   readonly #reassembler: HandshakeReassembler;
-  readonly #transcript: Uint8Array[] = [];
+  /** Raw handshake messages, kept only while a CertificateVerify may need them (client auth). */
+  #transcript: Uint8Array[] = [];
+  /** Running hash of the transcript, from the suite's selection on. */
+  #transcriptRunning: RunningHash | undefined;
   readonly #clientRandom: Uint8Array;
   readonly #serverRandom: Uint8Array;
   #state: Dtls12ServerState = "wait-key-exchange";
@@ -280,6 +283,9 @@ export class Dtls12Server implements HandshakeEngine<Dtls12CloseReason> {
     const suite = selectDtls12Suite(ch.cipherSuites, o.cipherSuites ?? DTLS12_SUITES.map((s) => s.code), auth);
     if (!suite) throw new Abort("no-common-cipher-suite", `client offers ${ch.cipherSuites.length} suites, none usable with a ${key.kind} key`);
     this.#suite = suite;
+    this.#transcriptRunning = this.#provider.runningHash(suite.hash);
+    for (const m of this.#transcript) this.#transcriptRunning.update(m);
+    if ((o.clientAuth ?? "off") === "off") this.#transcript = [];
     const offeredGroups = ch.supportedGroups ?? [NamedGroup.secp256r1];
     const group = (o.groups ?? DEFAULT_GROUPS).find((g) => offeredGroups.includes(g) && this.#provider.supportsGroup(g));
     if (group === undefined) throw new Abort("no-common-group", `client groups ${offeredGroups.join(",")}`);
@@ -347,11 +353,16 @@ export class Dtls12Server implements HandshakeEngine<Dtls12CloseReason> {
     m[4] = messageSeq >>> 8;
     m[5] = messageSeq;
     m.set(body, 12);
-    this.#transcript.push(m);
+    this.#transcriptPush(m);
+  }
+
+  #transcriptPush(message: Uint8Array): void {
+    this.#transcriptRunning!.update(message);
+    if ((this.#options.clientAuth ?? "off") !== "off") this.#transcript.push(message);
   }
 
   #transcriptHash(): Uint8Array {
-    return this.#provider.hash(this.#suite!.hash, concat(this.#transcript));
+    return this.#transcriptRunning!.digest();
   }
 
   // ------------------------------------------------------------------------------------------
@@ -584,7 +595,7 @@ export class Dtls12Server implements HandshakeEngine<Dtls12CloseReason> {
         case "wait-certificate": {
           expect(HandshakeType.certificate, "Certificate");
           this.#clientCertificate(decodeCertificate(m.body));
-          this.#transcript.push(m.transcriptBytes);
+          this.#transcriptPush(m.transcriptBytes);
           this.#state = "wait-key-exchange";
           return;
         }
@@ -602,7 +613,8 @@ export class Dtls12Server implements HandshakeEngine<Dtls12CloseReason> {
           if (!CLIENT_SCHEMES.includes(scheme) || !this.#provider.verify(scheme, this.#peerSpki!, signed, signature)) {
             throw new Abort("bad-certificate-verify", `CertificateVerify (scheme 0x${scheme.toString(16)}) does not verify`);
           }
-          this.#transcript.push(m.transcriptBytes);
+          this.#transcriptPush(m.transcriptBytes);
+          this.#transcript = []; // nothing signs the raw messages after this
           this.#state = "wait-change-cipher-spec";
           if (this.#ccsPending) this.#changeCipherSpec(now);
           return;
@@ -645,7 +657,7 @@ export class Dtls12Server implements HandshakeEngine<Dtls12CloseReason> {
     const secret = this.#ephemeral!.deriveSecret(point);
     if (!secret) throw new Abort("invalid-key-share", "ClientKeyExchange point is not valid for the group");
     this.#ephemeral = undefined;
-    this.#transcript.push(message);
+    this.#transcriptPush(message);
     const suite = this.#suite!, p = this.#provider;
     const sessionHash = this.#ems ? this.#transcriptHash() : undefined;
     this.#master = masterSecret(p, suite.hash, secret, this.#clientRandom, this.#serverRandom, sessionHash);
@@ -676,7 +688,7 @@ export class Dtls12Server implements HandshakeEngine<Dtls12CloseReason> {
     const suite = this.#suite!, p = this.#provider;
     const expected = finishedVerifyData(p, suite.hash, this.#master!, "client", this.#transcriptHash());
     if (!constantTimeEqual(expected, verifyData)) throw new Abort("bad-finished", "client Finished.verify_data is wrong");
-    this.#transcript.push(message);
+    this.#transcriptPush(message);
     const serverVerify = finishedVerifyData(p, suite.hash, this.#master!, "server", this.#transcriptHash());
     const overhead = this.#writeCipher!.overhead;
     this.#flight = [
@@ -692,7 +704,8 @@ export class Dtls12Server implements HandshakeEngine<Dtls12CloseReason> {
     this.#timer.stop();
     this.#actions.push({ kind: "timer", at: undefined });
     this.#state = "established";
-    this.#transcript.length = 0;
+    this.#transcript = [];
+    this.#transcriptRunning = undefined;
     const ch = this.#accepted.clientHello;
     this.#summary = {
       protocol: "dtls1.2",
