@@ -185,6 +185,37 @@ for (const [when, retry] of RETRIES) {
   }
 }
 
+test("20 concurrent Node tls connections after stateless HRRs: every one completes and gets its own echo", async () => {
+  const node = requireTool("node");
+  const s = await startTlsServer({ certificate: cert, retry: "always", mode: "echo" });
+  const script = `
+    const tls = require("node:tls");
+    let ok = 0;
+    for (let i = 0; i < 20; i++) {
+      const s = tls.connect({ host: "127.0.0.1", port: ${s.port}, minVersion: "TLSv1.3", rejectUnauthorized: false });
+      let got = "";
+      s.on("secureConnect", () => s.write("client " + i + "\\n"));
+      s.on("data", (d) => {
+        got += d;
+        if (got.includes("echo: client " + i + "\\n")) { s.end(); if (++ok === 20) console.log("ALL OK"); }
+      });
+      s.on("error", (e) => { console.log("ERROR " + i + " " + e.message); process.exit(1); });
+    }
+    setTimeout(() => process.exit(2), 8000).unref();`;
+  const client = spawnClient(node, ["-e", script]);
+  try {
+    await seen(client, "ALL OK", "20 echoes");
+    await s.until(() => s.handshakes.length === 20, "20 handshakes on the server");
+    assert.ok(s.handshakes.every((h) => h.retried));
+    assert.equal(s.tls.counters.hrrSent, 20);
+    assert.deepEqual(s.failures, []);
+    assert.deepEqual(s.received.slice().sort(), Array.from({ length: 20 }, (_, i) => `client ${i}\n`).sort());
+  } finally {
+    await client.kill();
+    await s.close();
+  }
+});
+
 for (const [when, retry] of RETRIES) {
   test(`Deno Deno.connectTls (rustls, verifying our certificate) ${when}: data both ways`, async () => {
     const deno = requireTool(bin("deno"));
