@@ -42,7 +42,7 @@ const PEER: PeerAddress = { family: "ipv4", address: "192.0.2.44", port: 43210 }
 const SECRET = new Uint8Array(32).fill(7);
 
 function time(fn: () => unknown): { opsPerSec: number; usPerOp: number; iterations: number } {
-  for (let i = 0; i < 50; i++) fn(); // warm-up
+  for (let i = 0, w = Math.min(50, Math.ceil(seconds * 1000)); i < w; i++) fn(); // warm-up
   let n = 0;
   const start = performance.now();
   const end = start + seconds * 1000;
