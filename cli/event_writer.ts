@@ -72,7 +72,10 @@ export function streamSink(stream: NodeJS.WritableStream): LineSink {
 export interface EventWriterOptions {
   /** Where lines go (default {@link stdoutSink}). */
   readonly sink?: LineSink;
-  /** Most bytes queued before new lines are dropped (default 256 KiB). */
+  /**
+   * Most bytes (characters; events are ASCII JSON) held, the batch being written included,
+   * before new lines are dropped (default 256 KiB).
+   */
   readonly maxQueuedBytes?: number;
   /** The line announcing `count` dropped lines (without the newline). */
   readonly droppedLine: (count: number) => string;
