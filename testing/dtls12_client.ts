@@ -316,6 +316,17 @@ export class Dtls12TestClient {
     return this.#encode(23, 1, data);
   }
 
+  /**
+   * Test hook: one handshake message with the next message_seq in one record, protected when
+   * keys exist (e.g. a ClientHello after the handshake, to check that renegotiation is refused).
+   */
+  handshakeMessage(msgType: number, body: Uint8Array): Uint8Array {
+    const records: FlightRecord[] = [];
+    const seq = this.#nextSeq++;
+    records.push(...fragmentMessage({ msgType, messageSeq: seq, body, epoch: this.#write ? 1 : 0 }, 16_384));
+    return packDatagrams(records.map((r) => this.#encode(r.type, r.epoch, r.payload)), 65_535)[0];
+  }
+
   /** A protected alert datagram (e.g. close_notify = `alert(1, 0)`). */
   alert(level: number, description: number): Uint8Array {
     return this.#encode(21, this.#write ? 1 : 0, new Uint8Array([level, description]));

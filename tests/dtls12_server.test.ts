@@ -278,6 +278,28 @@ test("client flight 5 fragmented at MTU 128 and delivered in reverse order: reas
   assert.ok(s.client.established);
 });
 
+test("renegotiation refused: a ClientHello after the handshake gets a no_renegotiation warning, the connection stays up", () => {
+  const s = start();
+  pump(s);
+  s.server.receive(s.client.handshakeMessage(1, new Uint8Array(40)), T0);
+  const a = drain(s.server);
+  assert.equal(a.length, 1);
+  s.client.receive(sends(a)[0]);
+  assert.deepEqual(s.client.alerts, [[1, 100]], "warning no_renegotiation, protected");
+  assert.equal(s.server.state, "established");
+  s.server.receive(s.client.write(text("still here")), T0);
+  assert.deepEqual(drain(s.server), [{ kind: "application-data", data: text("still here") }]);
+});
+
+test("an unexpected handshake message ends the handshake with unexpected_message", () => {
+  const s = start();
+  drain(s.server);
+  s.server.receive(s.client.handshakeMessage(15, new Uint8Array(8)), T0); // CertificateVerify instead of ClientKeyExchange
+  const closed = drain(s.server).find((x) => x.kind === "closed");
+  assert.equal(closed?.kind === "closed" && closed.reason, "unexpected-message");
+  assert.equal(closed?.kind === "closed" && closed.alert?.description, 10);
+});
+
 test("use_srtp: profile negotiated, SRTP keying material from the exporter", () => {
   const s = start({}, { srtpProfiles: [0x0001, 0x0007] });
   const a = pump(s);
