@@ -12,6 +12,9 @@ export function bunUdpAvailable(): boolean {
   return typeof bunGlobal()?.udpSocket === "function";
 }
 
+/** What every successful send returns (Bun sends synchronously): no promise allocated per datagram. */
+const SENT: Promise<void> = Promise.resolve();
+
 /**
  * Binds a native Bun UDP socket. Throws when not running under Bun.
  *
@@ -22,9 +25,6 @@ export function bunUdpAvailable(): boolean {
  * const udp = await listenUdpBun({ port: 0, engine }); // bun run ...
  * ```
  */
-/** What every successful send returns (Bun sends synchronously): no promise allocated per datagram. */
-const SENT: Promise<void> = Promise.resolve();
-
 export async function listenUdpBun(options: BindOptions & DatagramGateOptions): Promise<UdpListener> {
   const bun = bunGlobal();
   if (!bun?.udpSocket) throw new Error("hellogate: Bun.udpSocket is unavailable (not running under Bun)");
