@@ -11,6 +11,7 @@ import { join } from "node:path";
 import { type Client, requireTool, ROOT, spawnClient, within } from "./harness.ts";
 import { makeCertificate, removeCertificate, startTlsServer, type TestCertificate, type TestServer } from "./tls13_support.ts";
 import type { TlsRetryPolicy } from "../../transports/tls_retry_policy.ts";
+import { defaultCryptoProvider, nativeProvider } from "../../transports/native_crypto.ts";
 
 const X25519 = 0x001d, P256 = 0x0017, P384 = 0x0018, MLKEM = 0x11ec;
 const AES128 = 0x1301, AES256 = 0x1302, CHACHA = 0x1303;
@@ -82,6 +83,25 @@ for (const [when, retry] of RETRIES) {
         assert.match(client.stdout, c.group === "X25519" ? /Server Temp Key: X25519/ : /Server Temp Key: ECDH, prime256v1/);
         await s.until(() => s.ends.length === 1, "the connection's end");
         assert.equal(s.ends[0].reason, "peer-close-notify");
+      } finally {
+        await client.kill();
+        await s.close();
+      }
+    });
+  }
+}
+
+for (const [name, provider] of [["native (node:crypto)", nativeProvider], ["defaultCryptoProvider()", defaultCryptoProvider()]] as const) {
+  for (const suite of [AES128, AES256, CHACHA]) {
+    test(`openssl s_client ${SUITE_NAME[suite]} after a stateless HRR, server on the ${name} provider`, async () => {
+      const openssl = requireTool("openssl");
+      const s = await startTlsServer({ certificate: cert, retry: "always", mode: "greet", provider });
+      const client = spawnClient(openssl, ["s_client", "-tls1_3", "-ciphersuites", SUITE_NAME[suite], "-connect", `127.0.0.1:${s.port}`]);
+      try {
+        await seen(client, "hello from hellogate");
+        client.child.stdin!.write("ping\n");
+        await seen(client, "echo: ping");
+        await serverSaw(s, { retried: true, cipherSuite: suite, group: X25519 });
       } finally {
         await client.kill();
         await s.close();
