@@ -69,6 +69,8 @@ export interface QuicAttempt {
   readonly alpn: readonly string[] | undefined;
   /** UDP payload bytes received for this attempt. */
   readonly bytesReceived: number;
+  /** The `now` (ms) given to `receive`. */
+  readonly now: number;
 }
 
 /**
@@ -339,6 +341,7 @@ export class QuicListener {
       sni: ch.serverName,
       alpn: ch.alpn,
       bytesReceived: assembled.bytesIn,
+      now,
     });
     if (decision === "retry" && validated) decision = "accept";
     switch (decision) {
