@@ -269,6 +269,39 @@ for (const [when, retry] of RETRIES) {
 
 // ---- HTTPS: curl and Chromium against the -www page ----------------------------------------
 
+test("curl https:// with ALPN: the server picks http/1.1 from h2,http/1.1 and the page names it", async () => {
+  const curl = requireTool("curl");
+  const s = await startTlsServer({ certificate: cert, retry: "always", mode: "www", alpn: ["http/1.1"] });
+  const client = spawnClient(curl, ["-sS", "-i", "--tlsv1.3", "--http2", "--cacert", cert.certPem, `https://localhost:${s.port}/`]);
+  try {
+    await within(client.done, 8000, "curl exit");
+    assert.equal(client.exitCode, 0, client.stderr);
+    assert.match(client.stdout, /^HTTP\/1\.0 200 OK\r\n/);
+    assert.match(client.stdout, /<td id="alpn">http\/1\.1<\/td>/);
+    assert.equal(s.handshakes[0].alpn, "http/1.1");
+  } finally {
+    await client.kill();
+    await s.close();
+  }
+});
+
+test("openssl s_client -alpn h2 against a server that only speaks http/1.1: no_application_protocol, no handshake", async () => {
+  const openssl = requireTool("openssl");
+  const s = await startTlsServer({ certificate: cert, retry: "always", mode: "greet", alpn: ["http/1.1"] });
+  const client = spawnClient(openssl, ["s_client", "-tls1_3", "-alpn", "h2", "-connect", `127.0.0.1:${s.port}`]);
+  try {
+    await s.until(() => s.failures.length === 1, "the handshake to fail");
+    assert.equal(s.failures[0].reason, "no-application-protocol");
+    assert.equal(s.failures[0].alert?.description, 120);
+    assert.equal(s.handshakes.length, 0);
+    await within(client.done, 8000, "s_client exit");
+    assert.match(client.stderr, /alert number 120|no application protocol/i, client.stderr);
+  } finally {
+    await client.kill();
+    await s.close();
+  }
+});
+
 for (const [when, retry] of RETRIES) {
   test(`curl https:// ${when}: HTTP/1.0 200 naming the negotiated parameters`, async () => {
     const curl = requireTool("curl");
