@@ -19,7 +19,11 @@ import { acceptStream } from "./streams.ts";
 
 /** Options shared by every TCP listener. */
 export interface StreamGateOptions {
-  /** Makes the engine for each connection (e.g. `(peer) => new StreamListener({ keyring, framing: "tls-records", peer })`). */
+  /**
+   * Makes the engine for each connection (e.g. `(peer) => new StreamListener({ keyring, framing: "tls-records", peer })`):
+   * when it connects (node:net, Bun.listen) or when its first bytes arrive (Deno.listen: an idle
+   * connection costs no engine).
+   */
   engine: StreamEngineFactory;
   /**
    * Handshakes in progress at once, over all sources (default 1024). When full, the oldest idle

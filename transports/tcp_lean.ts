@@ -1,9 +1,10 @@
 /**
  * The stateless exchange on one TCP connection without WHATWG streams until the peer is
  * accepted: what {@link acceptStream} does, for adapters that can read and write directly
- * (`Deno.listen`). An idle pending connection then holds one small read buffer, a suspended read
- * and its engine: under Deno about half the memory of a stream-based connection (issue 12 measured
- * ~80 KB per idle connection on `conn.readable`).
+ * (`Deno.listen`). An idle pending connection then holds one small read buffer and a suspended
+ * read; its engine is made when the first byte arrives. Under Deno that is ~15-18 KB of RSS per
+ * idle connection, most of it Deno's own socket and read (issue 12 measured ~80 KB on
+ * `conn.readable`, which reads into a fresh 64 KiB buffer).
  * Accepted connections get streams as usual (`accepted.remainder` first).
  *
  * @module
@@ -36,7 +37,7 @@ export interface LeanControl {
 
 /** What {@link leanAccept} needs from its listener. */
 export interface LeanAcceptOptions {
-  /** Makes the engine (called once, when the connection starts). */
+  /** Makes the engine, once, when the first bytes (or the end of stream) arrive. */
   engine: (peer: PeerAddress) => StreamEngine;
   /** The listener's handshake timeout, for messages (the listener runs the timer and calls `control`). */
   handshakeTimeoutMs: number;
@@ -93,12 +94,9 @@ export async function leanAccept(conn: LeanConnection, o: LeanAcceptOptions): Pr
     return { kind: "rejected", peer, reason };
   };
 
-  let engine: StreamEngine;
-  try {
-    engine = o.engine(peer); // at connect time, like acceptStream: factories may decide per connection then
-  } catch (e) {
-    return reject("engine-error", String(e));
-  }
+  // The engine is made when the first bytes (or the end of stream) arrive: a connection that sends
+  // nothing costs no engine (and a factory that decides per connection decides on current load).
+  let engine: StreamEngine | undefined;
   for (;;) {
     if (stop) return reject(stop, describe(stop, o.handshakeTimeoutMs));
     let chunk: Uint8Array | null;
@@ -110,6 +108,7 @@ export async function leanAccept(conn: LeanConnection, o: LeanAcceptOptions): Pr
     if (stop) return reject(stop, describe(stop, o.handshakeTimeoutMs));
     let out;
     try {
+      engine ??= o.engine(peer);
       if (chunk === null) {
         out = engine.end(clock.now());
       } else {
