@@ -4,7 +4,7 @@
 // (openssl s_client from 127.0.0.1) keep connecting, and prints a table: load offered, server RSS
 // peak, real-client success, and what the gate did about it. Every scenario is bounded in time.
 //
-//   node scripts/soak.mjs [--seconds N] [--runtimes deno,bun] [--only name,name] [--quick]
+//   node scripts/soak.mjs [--seconds N] [--runtimes deno,bun] [--only name,name] [--adapter auto|node] [--quick]
 //
 // Sources: the load comes from 127.0.0.2 and up (Linux routes all of 127/8 to loopback), real
 // clients from 127.0.0.1, so per-source fairness is what is being measured.
@@ -27,6 +27,7 @@ const quick = argv.includes("--quick");
 const seconds = Number(arg("seconds", quick ? "3" : "8"));
 const runtimes = arg("runtimes", "deno,bun").split(",");
 const only = arg("only", "")?.split(",").filter(Boolean) ?? [];
+const adapter = arg("adapter", "auto");
 const bin = (name) => join(root, "node_modules", ".bin", name);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
@@ -51,8 +52,8 @@ class Server {
   constructor(runtime) {
     this.runtime = runtime;
     const cmd = runtime === "deno"
-      ? [bin("deno"), ["run", "-A", "--unstable-net", "--v8-flags=--expose-gc", "soak/server.ts"]]
-      : [bin("bun"), ["soak/server.ts"]];
+      ? [bin("deno"), ["run", "-A", "--unstable-net", "--v8-flags=--expose-gc", "soak/server.ts", "--adapter", adapter]]
+      : [bin("bun"), ["soak/server.ts", "--adapter", adapter]];
     this.proc = spawn(cmd[0], cmd[1], { cwd: root, stdio: ["pipe", "pipe", "inherit"] });
     this.lines = [];
     this.waiters = [];
