@@ -5,7 +5,7 @@
  *
  * - `{"event":"listening","udp":"HOST:PORT"}`
  * - `{"event":"handshake","transport":"udp","peer":"ip:port","protocol":"dtls1.2","cipherSuite":NAME,
- *    "group":NAME,"signature":NAME,"srtp":NAME?,"peerFingerprint":HEX?}`
+ *    "group":NAME,"signature":NAME,"srtp":NAME?,"alpn":NAME?,"peerFingerprint":HEX?}`
  * - `{"event":"closed","transport":"udp","peer":"ip:port","reason":R,"detail":D,"alert":NAME?,
  *    "alertSender":"us"|"peer"?,"established":BOOL}`
  * - `{"event":"stopped","counters":{...}}` on SIGINT/SIGTERM or when `signal` aborts.
@@ -65,6 +65,7 @@ function handshakeLine(e: Extract<DtlsEvent, { event: "handshake" }>, json: bool
     group: groupName(s.group),
     signature: signatureSchemeName(s.signatureScheme),
     ...(s.srtpProfile !== undefined ? { srtp: srtpProfileName(s.srtpProfile) } : {}),
+    ...(s.alpn !== undefined ? { alpn: s.alpn } : {}),
     ...(s.peerCertificateFingerprint ? { peerFingerprint: s.peerCertificateFingerprint } : {}),
   };
   if (json) return JSON.stringify(fields);

@@ -152,6 +152,22 @@ test("openssl s_client -use_srtp SRTP_AEAD_AES_128_GCM: AEAD profile negotiated,
   }
 });
 
+test("openssl s_client -alpn: the server's preferred protocol among the client's is selected; none in common -> no_application_protocol", async () => {
+  const cert = makeCertificate("p256");
+  const server = await startDtlsEchoServer(cert, { alpnProtocols: ["webrtc", "coap"] });
+  try {
+    const c = await runUntilEcho(openssl(), s_client(server.port, "-alpn", "coap,webrtc"), "hello-alpn");
+    await c.kill();
+    assert.match(c.stdout, /ALPN protocol: webrtc/);
+    assert.equal(server.handshakes[0].alpn, "webrtc");
+    await assert.rejects(runUntilEcho(openssl(), s_client(server.port, "-alpn", "h2"), "never-echoed", 6_000), /no application protocol/);
+    assert.equal(server.closes.at(-1)?.reason, "no-application-protocol");
+  } finally {
+    await server.close();
+    removeCertificate(cert);
+  }
+});
+
 test("lossy relay: flight 4 dropped/reordered/duplicated, flight 6 dropped, a forged and a replayed record: handshake completes, one echo", async () => {
   const cert = makeCertificate("p256");
   const server = await startDtlsEchoServer(cert, { mtu: 400 });

@@ -20,6 +20,8 @@ export type Dtls12CloseReason =
   | "no-common-group"
   /** The client allows no signature scheme our key can produce. */
   | "no-signature-scheme"
+  /** The client's ALPN protocols and ours have nothing in common (RFC 7301 §3.2). */
+  | "no-application-protocol"
   /** The client did not offer the extended master secret and it is required (RFC 7627 §5.2). */
   | "missing-extended-master-secret"
   /** The client offered only the null compression method's absence, or a secure renegotiation extension that is not empty. */
@@ -51,6 +53,7 @@ export const DTLS12_CLOSE_ALERT: Readonly<Record<Dtls12CloseReason, number | und
   "no-common-cipher-suite": 40,
   "no-common-group": 40,
   "no-signature-scheme": 40,
+  "no-application-protocol": 120,
   "missing-extended-master-secret": 40,
   "bad-client-hello": 47,
   "unexpected-message": 10,

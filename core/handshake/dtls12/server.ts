@@ -80,6 +80,12 @@ export interface Dtls12ServerOptions {
   readonly clientAuth?: ClientAuthMode;
   /** SRTP profiles we accept, in preference order (default AEAD_AES_128_GCM, AEAD_AES_256_GCM, AES128_CM_SHA1_80, AES128_CM_SHA1_32); `[]` disables use_srtp. */
   readonly srtpProfiles?: readonly number[];
+  /**
+   * ALPN protocols we speak, in preference order (RFC 7301). When set and the client offers
+   * ALPN, the first of ours it offers is selected; none in common ends with
+   * no_application_protocol. Unset: ALPN is ignored.
+   */
+  readonly alpnProtocols?: readonly string[];
   /** Refuse clients without the extended master secret (RFC 7627), default true. */
   readonly requireExtendedMasterSecret?: boolean;
   /** Retransmission timer: first timeout in ms (default 1000). */
@@ -188,6 +194,7 @@ export class Dtls12Server implements HandshakeEngine<Dtls12CloseReason> {
   #group = 0;
   #scheme = 0;
   #srtpProfile: number | undefined;
+  #alpn: string | undefined;
   #ems = false;
   #ephemeral: EphemeralKey | undefined;
   #master: Uint8Array | undefined;
@@ -309,6 +316,16 @@ export class Dtls12Server implements HandshakeEngine<Dtls12CloseReason> {
     if (this.#ems) extensions.push({ type: ExtensionType.extended_master_secret, data: new Uint8Array(0) });
     if (findExtension(ch, ExtensionType.ec_point_formats)) {
       extensions.push({ type: ExtensionType.ec_point_formats, data: new Uint8Array([1, 0]) });
+    }
+    if (o.alpnProtocols && ch.alpn) {
+      const offered = ch.alpn;
+      this.#alpn = o.alpnProtocols.find((p) => offered.includes(p));
+      if (this.#alpn === undefined) throw new Abort("no-application-protocol", `client offers ${offered.join(",")}`);
+      const name = new TextEncoder().encode(this.#alpn);
+      extensions.push({
+        type: ExtensionType.application_layer_protocol_negotiation,
+        data: Uint8Array.of((name.length + 1) >>> 8, (name.length + 1) & 0xff, name.length, ...name),
+      });
     }
     if (ch.useSrtp) {
       this.#srtpProfile = selectSrtpProfile(ch.useSrtp.profiles, o.srtpProfiles ?? DEFAULT_SRTP);
@@ -713,6 +730,7 @@ export class Dtls12Server implements HandshakeEngine<Dtls12CloseReason> {
       group: this.#group,
       signatureScheme: this.#scheme,
       ...(ch.serverName !== undefined ? { sni: ch.serverName } : {}),
+      ...(this.#alpn !== undefined ? { alpn: this.#alpn } : {}),
       ...(this.#peerCertificates.length ? { peerCertificates: this.#peerCertificates } : {}),
       ...(this.#fingerprint ? { peerCertificateFingerprint: this.#fingerprint } : {}),
       retried: this.#accepted.addressValidated === "cookie",
