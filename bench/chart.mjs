@@ -6,7 +6,7 @@
 // (scripts/bench.mjs calls chartSvg() itself after every full run.)
 import { readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { headerLine } from "./machine.mjs";
+import { busyNote, headerLine } from "./machine.mjs";
 
 const COLORS = { deno: "#1f6feb", bun: "#d97706" };
 const esc = (s) => String(s).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
@@ -35,7 +35,7 @@ function fmt(n) {
 /** The SVG document for a results object (as written to latest.json). */
 export function chartSvg(results) {
   const rows = chartRows(results);
-  const labelW = 230, barW = 520, rightW = 170, rowH = 22, groupGap = 10, top = 70, left = 12;
+  const labelW = 230, barW = 520, rightW = 200, rowH = 22, groupGap = 10, top = 70, left = 12;
   const maxRatio = Math.max(2, ...rows.map((r) => r.ratio));
   const scaleMax = Math.ceil(maxRatio);
   const x = (v) => left + labelW + (v / scaleMax) * barW;
@@ -53,13 +53,16 @@ export function chartSvg(results) {
   out.push(`<rect width="${width}" height="${height}" fill="#ffffff"/>`);
   out.push(`<text x="${left}" y="22" font-size="16" font-weight="bold">hellogate vs OpenSSL, same machine, same run (ops/s ratio; right of the dashed line = faster)</text>`);
   const head = results.cpu && results.versions ? headerLine(results.date ?? "", results.cpu, results.versions) : results.date ?? "";
-  out.push(`<text x="${left}" y="42" fill="#555">${esc(head)}</text>`);
+  const busy = busyNote(results);
+  out.push(`<text x="${left}" y="42" fill="#555">${esc(head)}${busy ? `<tspan fill="#b91c1c"> · busy machine (load ${esc(Math.max(results.load.before, results.load.after))}): rough figures</tspan>` : ""}</text>`);
   // grid and axis labels
   const bottom = height - 40;
   for (let v = 0; v <= scaleMax; v++) {
     out.push(`<line x1="${x(v)}" y1="${top - 8}" x2="${x(v)}" y2="${bottom}" stroke="#e5e7eb"/>`);
     out.push(`<text x="${x(v)}" y="${bottom + 16}" text-anchor="middle" fill="#555">${v}x</text>`);
   }
+  // the 1.0 line under the bars; value labels get a white halo where they cross it
+  out.push(`<line x1="${x(1)}" y1="${top - 8}" x2="${x(1)}" y2="${bottom}" stroke="#111" stroke-width="1.5" stroke-dasharray="5 3"/>`);
   let y = top;
   for (const g of groups) {
     out.push(`<text x="${left}" y="${y + (g.rows.length * rowH) / 2 + 4}" font-weight="bold">${esc(g.label)}</text>`);
@@ -68,13 +71,12 @@ export function chartSvg(results) {
       const w = Math.max(1, x(r.ratio) - x(0));
       out.push(`<text x="${x(0) - 6}" y="${y + 15}" text-anchor="end" fill="#555">${esc(r.runtime)}</text>`);
       out.push(`<rect x="${x(0)}" y="${y + 3}" width="${w.toFixed(1)}" height="${rowH - 6}" fill="${color}"><title>${esc(`${r.label} ${r.runtime}: ${r.ratio}x (${r.detail})`)}</title></rect>`);
-      out.push(`<text x="${(x(0) + w + 5).toFixed(1)}" y="${y + 15}">${r.ratio.toFixed(2)}x</text>`);
+      out.push(`<text x="${(x(0) + w + 5).toFixed(1)}" y="${y + 15}" stroke="#fff" stroke-width="3" paint-order="stroke">${r.ratio.toFixed(2)}x</text>`);
       out.push(`<text x="${left + labelW + barW + 45}" y="${y + 15}" fill="#555" font-size="11">${esc(r.detail)}</text>`);
       y += rowH;
     }
     y += groupGap;
   }
-  out.push(`<line x1="${x(1)}" y1="${top - 8}" x2="${x(1)}" y2="${bottom}" stroke="#111" stroke-width="1.5" stroke-dasharray="5 3"/>`);
   out.push(`<text x="${x(1) + 4}" y="${top - 12}" font-size="11">1.0 = OpenSSL</text>`);
   out.push(`<text x="${left + labelW + barW + 45}" y="${top - 12}" fill="#555" font-size="11">hellogate vs OpenSSL</text>`);
   if (!rows.length) out.push(`<text x="${x(0) + 10}" y="${top + 20}">no case with an OpenSSL figure in these results</text>`);

@@ -4,7 +4,7 @@
 //
 // A block is delimited by `<!-- bench:results KIND -->` and `<!-- /bench:results -->`; a new kind
 // is inserted before the `<!-- bench:results:insert -->` marker (or appended at the end).
-import { cpuKind, headerLine } from "./machine.mjs";
+import { busyNote, cpuKind, headerLine } from "./machine.mjs";
 
 const fmt = (n) => (typeof n === "number" ? Math.round(n).toLocaleString("en-US") : "-");
 
@@ -12,6 +12,8 @@ const fmt = (n) => (typeof n === "number" ? Math.round(n).toLocaleString("en-US"
 export function resultsMarkdown(results) {
   const kind = cpuKind(results.cpu);
   const lines = [`### ${kind}`, "", `Ran on: ${headerLine(results.date, results.cpu, results.versions)}.`, ""];
+  const busy = busyNote(results);
+  if (busy) lines.push(`**Note: ${busy}.**`, "");
   lines.push("| case | runtime | ops/s | min..max | OpenSSL ops/s | hellogate / OpenSSL |", "| --- | --- | --- | --- | --- | --- |");
   for (const c of results.cases ?? []) {
     lines.push(`| ${c.name} | ${c.runtime} | ${fmt(c.opsPerSec)} | ${fmt(c.min)}..${fmt(c.max)} | ${fmt(c.opensslOpsPerSec)} | ${typeof c.ratio === "number" ? `**${c.ratio.toFixed(2)}**` : "-"} |`);

@@ -4,7 +4,7 @@
 // the table header; `cpuKind()` names the results table a run belongs to.
 import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
-import { availableParallelism, cpus } from "node:os";
+import { availableParallelism, cpus, loadavg } from "node:os";
 import { join } from "node:path";
 
 /** The flags reported as present/absent; other flags are not recorded. */
@@ -48,4 +48,21 @@ export function cpuKind(cpu) {
 export function headerLine(date, cpu, v) {
   const flags = FLAGS.map((k) => `${k} ${cpu.flags[k] ? "yes" : "no"}`).join(", ");
   return `${date.slice(0, 10)}, ${cpu.model} (${flags}), ${cpu.cores} cores, OpenSSL ${v.openssl}, Deno ${v.deno}, Bun ${v.bun}, Node ${v.node}`;
+}
+
+/** The 1-minute load average now (0 where the OS does not report one). */
+export function loadNow() {
+  return Number((loadavg()[0] ?? 0).toFixed(2));
+}
+
+/**
+ * A warning when the machine was busy during the run (1-minute load average above the core
+ * count at the start or the end): absolute figures are then low and spread widely.
+ */
+export function busyNote(results) {
+  const l = results.load;
+  if (!l || !results.cpu) return undefined;
+  const peak = Math.max(l.before ?? 0, l.after ?? 0);
+  if (peak <= results.cpu.cores) return undefined;
+  return `measured on a busy machine (1-minute load average ${l.before} at the start, ${l.after} at the end, on ${results.cpu.cores} cores): absolute figures are low and spread widely, and even same-run ratios are rough`;
 }

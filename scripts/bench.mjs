@@ -19,7 +19,7 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { cpuInfo, cpuKind, headerLine, versions } from "../bench/machine.mjs";
+import { busyNote, cpuInfo, cpuKind, headerLine, loadNow, versions } from "../bench/machine.mjs";
 import { chartSvg } from "../bench/chart.mjs";
 import { updateReadme } from "../bench/chart_tables.mjs";
 
@@ -170,7 +170,7 @@ function mergeInto(target, part) {
 const sectionFilter = process.env.BENCH_SECTIONS ? process.env.BENCH_SECTIONS.split(",").filter(Boolean) : null;
 const sectionsOnly = process.env.BENCH_SECTIONS_ONLY === "1";
 const cpu = cpuInfo();
-const results = { date: new Date().toISOString(), command: "npm run bench", cpu, versions: versions(root), seconds, rounds };
+const results = { date: new Date().toISOString(), command: "npm run bench", cpu, versions: versions(root), load: { before: loadNow(), after: undefined }, seconds, rounds };
 let printBuiltin = () => {};
 if (!sectionsOnly) {
   let b;
@@ -209,6 +209,7 @@ for (const file of sectionFiles) {
 }
 if (sectionErrors.length) results.sectionErrors = sectionErrors;
 
+results.load.after = loadNow();
 mkdirSync(join(root, "bench/results"), { recursive: true });
 const outFile = join(root, quick ? "bench/results/quick.json" : "bench/results/latest.json");
 writeFileSync(outFile, JSON.stringify(results, null, 2) + "\n");
@@ -222,6 +223,7 @@ if (full) {
 }
 
 console.log(`\nran on: ${headerLine(results.date, cpu, results.versions)} [${cpuKind(cpu)}]`);
+if (busyNote(results)) console.log(`warning: ${busyNote(results)}`);
 printBuiltin();
 for (const m of markdown) console.log(`\n${m}`);
 console.log(`\nresults: ${outFile.slice(root.length)}${full ? ", bench/results/latest.svg, bench/README.md (this CPU's table)" : ""}`);

@@ -58,6 +58,11 @@ test("chart tables: one README block per CPU kind, rewritten in place, others ke
   assert.ok(again.includes("| dtls12-hvr | deno | 120,000 |"), "the other CPU's table stays");
   assert.ok(again.endsWith("<!-- bench:results:insert -->\n\n## Where the time goes\n"));
   const md = resultsMarkdown(results(true, 150_000));
+  assert.ok(!md.includes("busy machine"), "no load recorded: no warning");
+  const busy = { ...results(true, 150_000), load: { before: 0.5, after: 9.3 } };
+  assert.ok(resultsMarkdown(busy).includes("**Note: measured on a busy machine (1-minute load average 0.5 at the start, 9.3 at the end, on 2 cores)"));
+  assert.ok(chartSvg(busy).includes("busy machine (load 9.3)"));
+  assert.ok(!resultsMarkdown({ ...busy, load: { before: 1, after: 2 } }).includes("busy machine"), "load within the core count");
   assert.ok(md.includes("Ran on: 2026-11-29, Test CPU <x> (sha_ni yes, aes yes, avx2 no), 2 cores, OpenSSL 3.0.22, Deno 2.9.5, Bun 1.4.5, Node 20.20.2."));
   assert.ok(md.includes("| bun | Bun.udpSocket | 50,000 | 60,000 | 0.83 | 100,000 | **0.50** |"));
   assert.ok(md.includes("| dtls13-hrr | deno | 90,000 | 1..2 | - | - |"));
