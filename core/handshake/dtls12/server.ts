@@ -249,7 +249,7 @@ export class Dtls12Server implements HandshakeEngine<Dtls12CloseReason> {
     try {
       this.#negotiateAndSendFlight4(now);
     } catch (e) {
-      this.#handleAbort(e);
+      this.#handleAbort(e, true);
       return;
     }
     if (accepted.remainder.length > 0) this.receive(accepted.remainder, now);
@@ -419,9 +419,10 @@ export class Dtls12Server implements HandshakeEngine<Dtls12CloseReason> {
     this.#actions.push({ kind: "send", bytes, epoch: this.#writeEpoch, label: "alert" });
   }
 
-  #handleAbort(e: unknown): void {
+  /** Ends the connection for `e`; in the constructor, option misuse (TypeError/RangeError) is rethrown. */
+  #handleAbort(e: unknown, rethrowMisuse = false): void {
     if (e instanceof Abort) this.#fail(e.reason, e.detail);
-    else if (e instanceof TypeError || e instanceof RangeError) throw e; // misuse in options
+    else if (rethrowMisuse && (e instanceof TypeError || e instanceof RangeError)) throw e;
     else this.#fail("internal-error", e instanceof Error ? e.message : String(e));
   }
 
