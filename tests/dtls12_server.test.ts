@@ -4,6 +4,7 @@
 // tests/interop/dtls12_*.test.ts.
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { inspect } from "node:util";
 import { CookieKeyring } from "../core/gate/cookie/keyring.ts";
 import { DatagramListener } from "../core/gate/datagram_listener.ts";
 import type { AcceptedOutcome } from "../core/gate/outcome.ts";
@@ -313,7 +314,7 @@ test("use_srtp: profile negotiated, SRTP keying material from the exporter", () 
   );
 });
 
-test("no common suite: handshake_failure alert at once; secrets never in JSON", () => {
+test("no common suite: handshake_failure alert at once; secrets never in JSON or inspection output", () => {
   const s = start({ cipherSuites: [0xc02c] }, { cipherSuites: [0xc02b] });
   const a = drain(s.server);
   const closed = a.find((x) => x.kind === "closed");
@@ -324,6 +325,9 @@ test("no common suite: handshake_failure alert at once; secrets never in JSON", 
   const json = JSON.stringify(t.server);
   assert.match(json, /"state":"established"/);
   assert.doesNotMatch(json, /master|key/i);
+  const shown = inspect(t.server, { depth: 10, showHidden: true });
+  assert.match(shown, /Dtls12Server/);
+  assert.doesNotMatch(shown, /Uint8Array|master|key/i, "inspection shows no key material");
 });
 
 test("misuse throws: non-DTLS 1.2 outcome, no certificate", () => {
