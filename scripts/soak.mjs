@@ -321,7 +321,8 @@ const rows = [];
 const memory = [];
 const cpu = cpus()[0]?.model ?? "unknown";
 const shaNi = readFileSync("/proc/cpuinfo", "utf8").includes(" sha_ni");
-console.log(`soak: ${seconds} s per scenario, runtimes ${runtimes.join(", ")}; CPU ${cpu}, sha_ni ${shaNi ? "yes" : "no"}`);
+const load = () => readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ");
+console.log(`soak: ${seconds} s per scenario, runtimes ${runtimes.join(", ")}; CPU ${cpu} x${cpus().length}, sha_ni ${shaNi ? "yes" : "no"}; load average ${load()}`);
 
 for (const runtime of runtimes) {
   if (!only.length || only.includes("idle-memory")) {
@@ -384,6 +385,7 @@ if (memory.length) {
   console.log("| --- | --- | --- |");
   for (const m of memory) console.log(`| ${m.runtime} | ${m.pending} | ${(m.perConnection / 1024).toFixed(1)} KB |`);
 }
+console.log(`\nload average at the end: ${load()} (real clients compete with the load for the same cores)`);
 const bad = rows.filter((r) => r.realRate < 0.99 || r.refused > 0);
 for (const r of bad) console.log(`FAIL ${r.runtime} ${r.scenario}: real clients ${r.real}, refused ${r.refused}`);
 const fat = memory.filter((m) => m.perConnection > 16 * 1024);

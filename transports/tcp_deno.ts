@@ -20,12 +20,12 @@ interface DenoReadableConn {
 
 /** First read buffer of a connection (a ClientHello is usually 0.2-2 KB). */
 const FIRST_READ_BYTES = 512;
-/** Largest read buffer (what `conn.readable` uses for every read). */
-const MAX_READ_BYTES = 65536;
+/** Largest read buffer: one TLS record and its header (a pending connection never needs more at once). */
+const MAX_READ_BYTES = 16384 + 256 + 5;
 
 /**
  * A `ReadableStream` over `conn.read()` with one reused buffer per connection: 2 KiB at first,
- * doubled each time a read fills it (up to 64 KiB), each chunk copied out at its exact size.
+ * doubled each time a read fills it (up to one TLS record), each chunk copied out at its exact size.
  * Cancelling closes nothing by itself (the gate closes the connection).
  */
 export function denoConnReadable(conn: DenoReadableConn): ReadableStream<Uint8Array> {
@@ -49,7 +49,7 @@ export function denoConnReadable(conn: DenoReadableConn): ReadableStream<Uint8Ar
 
 /**
  * `read()` over `conn.read()` with one reused buffer: 512 bytes at first, doubled each time a read
- * fills it (up to 64 KiB); each chunk is copied out at its exact size; `null` at end of stream.
+ * fills it (up to one TLS record); each chunk is copied out at its exact size; `null` at end of stream.
  */
 export function denoConnReader(conn: DenoReadableConn): () => Promise<Uint8Array | null> {
   let buf = new Uint8Array(FIRST_READ_BYTES);
@@ -57,7 +57,7 @@ export function denoConnReader(conn: DenoReadableConn): () => Promise<Uint8Array
     const n = await conn.read(buf);
     if (n === null) return null;
     const chunk = buf.slice(0, n);
-    if (n === buf.length && buf.length < MAX_READ_BYTES) buf = new Uint8Array(buf.length * 2);
+    if (n === buf.length && buf.length < MAX_READ_BYTES) buf = new Uint8Array(Math.min(buf.length * 2, MAX_READ_BYTES));
     return chunk;
   };
 }
