@@ -5,7 +5,8 @@
  * anything on it (no key exchange, no signature, no state). Over TCP the address is already
  * proven by the TCP handshake, so the retry is only worth it as load shedding: the server keeps
  * nothing per client until ClientHello2, exactly what quinn's `Incoming::retry()` offers QUIC
- * servers. The decision is taken per incoming connection, before its first ClientHello is read.
+ * servers. The decision is taken per connection when its first bytes (the ClientHello) arrive,
+ * with the load at that moment.
  *
  * @module
  */
@@ -13,7 +14,7 @@ import type { PeerAddress } from "../core/peer.ts";
 
 /** What a retry policy function sees when a connection arrives. */
 export interface TlsLoad {
-  /** Handshakes in progress right now (gate and engine phases, this connection not counted). */
+  /** Handshakes in progress when this ClientHello arrived (gate and engine phases, this connection not counted). */
   readonly handshakesInProgress: number;
   /** The listener's cap on handshakes in progress. */
   readonly maxPendingHandshakes: number;
@@ -24,7 +25,7 @@ export interface TlsLoad {
 /**
  * `"always"`: every TLS 1.3 ClientHello1 gets a stateless HRR with a cookie. `"never"`: the gate
  * accepts ClientHello1 at once (`acceptWithoutRetry`) and the engine runs the plain 1-RTT
- * handshake. A function: called per connection; `true` = retry.
+ * handshake. A function: called once per connection, when its ClientHello arrives; `true` = retry.
  */
 export type TlsRetryPolicy = "always" | "never" | ((load: TlsLoad) => boolean);
 

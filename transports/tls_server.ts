@@ -30,6 +30,7 @@ import type { TransportCounters, TransportEvent } from "./counters.ts";
 import { AsyncQueue } from "./queue.ts";
 import type { TcpConnection, TcpListener } from "./stream_gate.ts";
 import { listenTcp, type TcpAdapterChoice } from "./tcp.ts";
+import type { StreamEngine } from "./engine.ts";
 import { defaultCryptoProvider } from "./native_crypto.ts";
 import { driveTlsHandshake, type TlsClosedInfo, type TlsConnection } from "./tls_connection.ts";
 import { decideRetry, type TlsRetryPolicy } from "./tls_retry_policy.ts";
@@ -196,11 +197,17 @@ export async function listenTls(options: ListenTlsOptions): Promise<TlsListener>
     clock,
     ...(options.counters ? { counters: options.counters } : {}),
     ...(onEvent ? { onEvent } : {}),
-    engine: (peer) => {
-      // tcp.pendingHandshakes already counts this connection.
-      const inProgress = Math.max(0, tcp.pendingHandshakes - 1) + slots.size;
-      const retry = decideRetry(options.retry, { handshakesInProgress: inProgress, maxPendingHandshakes: max, peer });
-      return new StreamListener({ ...gateOptions, peer, acceptWithoutRetry: !retry });
+    engine: (peer): StreamEngine => {
+      // The retry decision is taken when the connection's first bytes (its ClientHello) arrive,
+      // with the load at that moment; tcp.pendingHandshakes already counts this connection.
+      let gate: StreamListener | undefined;
+      const make = (): StreamListener => {
+        if (gate) return gate;
+        const inProgress = Math.max(0, tcp.pendingHandshakes - 1) + slots.size;
+        const retry = decideRetry(options.retry, { handshakesInProgress: inProgress, maxPendingHandshakes: max, peer });
+        return gate = new StreamListener({ ...gateOptions, peer, acceptWithoutRetry: !retry });
+      };
+      return { receive: (chunk, now) => make().receive(chunk, now), end: (now) => make().end(now) };
     },
   });
   const queue = new AsyncQueue<TlsConnection>(options.maxPendingAccepts ?? 1024);
