@@ -64,14 +64,20 @@ function measure(pid, client, port, count, seconds) {
   return { completed: r.completed, failed: r.failed, cpuMsPerHandshake: ((after - before) * (1000 / TICKS)) / r.completed, wallSeconds: r.seconds };
 }
 
-async function withOpenssl(certPem, keyPem, fn) {
+async function withOpenssl(client, certPem, keyPem, fn) {
   const port = await freePort();
   const child = spawn("openssl", [
     "s_server", "-dtls1_2", "-listen", "-quiet", "-accept", `127.0.0.1:${port}`, "-cert", certPem, "-key", keyPem,
     "-groups", "X25519", "-cipher", "ECDHE-ECDSA-AES128-GCM-SHA256",
   ], { stdio: ["ignore", "ignore", "ignore"] });
   try {
-    await new Promise((r) => setTimeout(r, 300));
+    // Ready when one handshake completes (a busy machine can take seconds to start s_server).
+    const deadline = Date.now() + 20_000;
+    for (;;) {
+      await new Promise((r) => setTimeout(r, 200));
+      if (load(client, port, 1, 2).completed === 1) break;
+      if (Date.now() > deadline) throw new Error("openssl s_server did not answer within 20 s");
+    }
     return fn(child.pid, port);
   } finally {
     child.kill("SIGKILL");
@@ -114,14 +120,14 @@ export default async function run({ quick, root }) {
   const seconds = quick ? 3 : 6;
   try {
     // OpenSSL is measured before and after the hellogate runs (the machine's load drifts); the mean is the reference.
-    const osslBefore = await withOpenssl(certPem, keyPem, (pid, port) => measure(pid, client, port, count, seconds));
+    const osslBefore = await withOpenssl(client, certPem, keyPem, (pid, port) => measure(pid, client, port, count, seconds));
     const measured = [];
     // Bun's default provider is the native one; Deno's default mixes noble and node:crypto.
     const runs = [["deno", "default"], ["deno", "native"], ["deno", "portable"], ["bun", "default"], ["bun", "portable"]];
     for (const [runtime, provider] of runs) {
       measured.push([runtime, await withHellogate(root, runtime, provider, certPem, keyPem, (pid, port) => measure(pid, client, port, count, seconds))]);
     }
-    const osslAfter = await withOpenssl(certPem, keyPem, (pid, port) => measure(pid, client, port, count, seconds));
+    const osslAfter = await withOpenssl(client, certPem, keyPem, (pid, port) => measure(pid, client, port, count, seconds));
     const openssl = {
       cpuMsPerHandshake: (osslBefore.cpuMsPerHandshake + osslAfter.cpuMsPerHandshake) / 2,
       completed: osslBefore.completed + osslAfter.completed,
