@@ -28,6 +28,7 @@ import {
   createHmac,
   createPrivateKey,
   createPublicKey,
+  createSecretKey,
   diffieHellman,
   generateKeyPairSync,
   type Hash,
@@ -90,7 +91,8 @@ const TAG = 16;
 
 function nativeAead(name: AeadName, key: Uint8Array): Aead {
   if (AEAD_KEY_LENGTH[name] !== key.length) throw new RangeError(`${name} needs a ${AEAD_KEY_LENGTH[name]}-byte key`);
-  const k = key.slice();
+  // Imported once: a KeyObject per AEAD saves re-importing the raw key on every record.
+  const k = createSecretKey(key.slice());
   return {
     seal(nonce, aad, plaintext) {
       const c = createCipheriv(name as CipherGCMTypes, k, nonce, { authTagLength: TAG });
