@@ -73,6 +73,7 @@ export {
   type Tls13ClientEvent,
   type Tls13ClientOutput,
   type Tls13ClientState,
+  type Tls13SessionTicket,
   Tls13TestClient,
   type Tls13TestClientOptions,
 } from "./tls13_client.ts";

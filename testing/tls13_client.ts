@@ -50,9 +50,13 @@ import {
   exportKeyingMaterial,
   finishedVerifyData,
   handshakeSecrets,
+  binderFinishedKey,
   nextTrafficSecret,
+  resumptionMasterSecret,
+  resumptionPsk,
   suiteHash,
 } from "../core/handshake/key_schedule.ts";
+import { Writer } from "../core/wire/writer.ts";
 import { certificateVerifyContent } from "../core/handshake/tls13/certificate_verify.ts";
 import { parseCertificate } from "../core/pki/x509.ts";
 
@@ -88,6 +92,24 @@ export interface Tls13TestClientOptions {
   readonly quicTransportParameters?: Uint8Array;
   /** Extra extensions appended to the ClientHello. */
   readonly extraExtensions?: readonly ExtensionToEncode[];
+  /** Offer this ticket (from an earlier connection's {@link Tls13TestClient.tickets}) for resumption. */
+  readonly resumeWith?: Tls13SessionTicket;
+  /** Corrupt the PSK binder (for negative tests). */
+  readonly corruptBinder?: boolean;
+}
+
+/** A NewSessionTicket as the client keeps it. Contains the PSK: tests only. */
+export interface Tls13SessionTicket {
+  /** The opaque ticket (the PSK identity). */
+  readonly ticket: Uint8Array;
+  /** The resumption PSK derived from it. */
+  readonly psk: Uint8Array;
+  /** ticket_age_add. */
+  readonly ageAdd: number;
+  /** ticket_lifetime in seconds. */
+  readonly lifetimeSeconds: number;
+  /** The suite of the connection that issued it. */
+  readonly cipherSuite: number;
 }
 
 /** What the client observed. */
@@ -128,6 +150,7 @@ function concat(parts: readonly Uint8Array[]): Uint8Array {
   return out;
 }
 
+const hashOutputLengthOf = (suite: number) => (suiteHash(suite) === "sha384" ? 48 : 32);
 const hex = (b: Uint8Array) => Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
 
 /** The in-memory TLS 1.3 client. See the module documentation. */
@@ -162,7 +185,16 @@ export class Tls13TestClient {
   /** The server's certificate chain (DER), once received. */
   serverCertificates: Uint8Array[] = [];
   /** Negotiated values, once known. */
-  negotiated: { cipherSuite?: number; group?: number; signatureScheme?: number; alpn?: string; recordSizeLimit?: number; serverNameAck?: boolean; transportParameters?: Uint8Array } = {};
+  negotiated: {
+    cipherSuite?: number;
+    group?: number;
+    signatureScheme?: number;
+    alpn?: string;
+    recordSizeLimit?: number;
+    serverNameAck?: boolean;
+    transportParameters?: Uint8Array;
+    resumed?: boolean;
+  } = {};
 
   /** Builds a client; nothing is sent until {@link start}. */
   constructor(options: Tls13TestClientOptions = {}) {
@@ -217,7 +249,7 @@ export class Tls13TestClient {
     return { group, publicKey: k.publicKey, derive: (s) => k.deriveSecret(s) };
   }
 
-  #clientHello(cookie: Uint8Array | undefined): Uint8Array {
+  #clientHello(cookie: Uint8Array | undefined, prefix: Uint8Array[] = []): Uint8Array {
     const o = this.#o;
     const ext: ExtensionToEncode[] = [];
     if (o.serverName !== undefined) ext.push({ type: 0, data: encodeServerName(o.serverName) });
@@ -232,6 +264,15 @@ export class Tls13TestClient {
     if (this.#quic && o.quicTransportParameters) ext.push({ type: 57, data: o.quicTransportParameters });
     if (o.earlyData && !cookie && !this.#retried) ext.push({ type: 42, data: EMPTY });
     if (o.extraExtensions) ext.push(...o.extraExtensions);
+    const t = o.resumeWith;
+    const binderLength = t ? hashOutputLengthOf(t.cipherSuite) : 0;
+    if (t) {
+      // pre_shared_key, last (RFC 8446 §4.2.11): one identity, its binder filled in below.
+      const w = new Writer(16 + t.ticket.length + binderLength);
+      w.nested(2, (w) => w.vector(2, t.ticket).u32((t.ageAdd + 1000) >>> 0));
+      w.nested(2, (w) => w.vector(1, new Uint8Array(binderLength)));
+      ext.push({ type: 41, data: w.finish() });
+    }
     const body = encodeClientHello({
       dtls: false,
       legacyVersion: 0x0303,
@@ -241,7 +282,17 @@ export class Tls13TestClient {
       compressionMethods: new Uint8Array([0]),
       extensions: ext,
     });
-    return encodeTlsHandshake(1, body);
+    const message = encodeTlsHandshake(1, body);
+    if (t) {
+      const hash = suiteHash(t.cipherSuite);
+      const h = this.#p.runningHash(hash);
+      for (const part of prefix) h.update(part);
+      h.update(message.subarray(0, message.length - (2 + 1 + binderLength)));
+      const binder = this.#p.hmac(hash, binderFinishedKey(this.#p, hash, t.psk), h.digest());
+      if (this.#o.corruptBinder) binder[0] ^= 1;
+      message.set(binder, message.length - binderLength);
+    }
+    return message;
   }
 
   /** Queues ClientHello1 and returns it (the TLS record, or the bare message in QUIC mode). */
@@ -343,7 +394,7 @@ export class Tls13TestClient {
         this.#encrypted(m.msgType, message, body);
       } else if (this.#state === "connected") {
         if (m.msgType === 24) this.#keyUpdate(body);
-        else if (m.msgType === 4) continue; // NewSessionTicket: ignored
+        else if (m.msgType === 4) this.#newSessionTicket(body);
         else return this.#error(`post-handshake message ${m.msgType}`);
       }
     }
@@ -357,6 +408,7 @@ export class Tls13TestClient {
     const suite = r.u16("cipher_suite");
     if (r.u8("compression") !== 0) return this.#error("compression");
     let version: number | undefined, shareGroup: number | undefined, share: Uint8Array | undefined, cookie: Uint8Array | undefined;
+    let selectedIdentity: number | undefined;
     const [es, ee] = r.vector(2, "extensions");
     r.expectEnd("server_hello");
     const er = new Reader(body, es, ee);
@@ -370,6 +422,7 @@ export class Tls13TestClient {
         shareGroup = d.u16("group");
         if (!hrr) share = d.vectorBytes(2, "key_exchange");
       } else if (type === 44) cookie = d.vectorBytes(2, "cookie").slice();
+      else if (type === 41 && !hrr && this.#o.resumeWith) selectedIdentity = d.u16("selected_identity");
       else return this.#error(`unexpected ServerHello extension ${type}`);
     }
     if (version !== 0x0304) return this.#error("supported_versions is not TLS 1.3");
@@ -390,9 +443,10 @@ export class Tls13TestClient {
         if (cookie === undefined) return this.#error("HRR changes nothing");
       }
       this.#transcript = this.#p.runningHash(this.#hash);
-      this.#transcript.update(encodeTlsHandshake(254, this.#p.hash(this.#hash, this.#ch1!)));
+      const messageHash = encodeTlsHandshake(254, this.#p.hash(this.#hash, this.#ch1!));
+      this.#transcript.update(messageHash);
       this.#transcript.update(message);
-      const ch2 = this.#clientHello(cookie);
+      const ch2 = this.#clientHello(cookie, [messageHash, message]);
       this.#transcript.update(ch2);
       this.#emitCcs();
       this.#emitPlain(ch2, "initial");
@@ -412,7 +466,18 @@ export class Tls13TestClient {
       this.#transcript.update(this.#ch1!);
     }
     this.#transcript.update(message);
-    const hs = handshakeSecrets(this.#p, this.#hash, secret, this.#transcript.digest());
+    if (selectedIdentity !== undefined) {
+      if (selectedIdentity !== 0) return this.#error("selected_identity out of range");
+      if (suiteHash(this.#o.resumeWith!.cipherSuite) !== this.#hash) return this.#error("resumed with a suite of another hash");
+      this.negotiated.resumed = true;
+    }
+    const hs = handshakeSecrets(
+      this.#p,
+      this.#hash,
+      secret,
+      this.#transcript.digest(),
+      selectedIdentity !== undefined ? this.#o.resumeWith!.psk : undefined,
+    );
     this.#serverHs = hs.serverHandshakeTrafficSecret;
     this.#clientHs = hs.clientHandshakeTrafficSecret;
     this.#master = hs.masterSecret;
@@ -423,6 +488,21 @@ export class Tls13TestClient {
   }
 
   #master: Uint8Array | undefined;
+  #resumptionMaster: Uint8Array | undefined;
+  /** Tickets received (NewSessionTicket), usable as `resumeWith` in a later client. */
+  readonly tickets: Tls13SessionTicket[] = [];
+
+  #newSessionTicket(body: Uint8Array): void {
+    const r = new Reader(body);
+    const lifetimeSeconds = r.u32("ticket_lifetime");
+    const ageAdd = r.u32("ticket_age_add");
+    const nonce = r.vectorBytes(1, "ticket_nonce");
+    const ticket = r.vectorBytes(2, "ticket", 1).slice();
+    r.vectorBytes(2, "extensions");
+    r.expectEnd("new_session_ticket");
+    const psk = resumptionPsk(this.#p, this.#hash, this.#resumptionMaster!, nonce);
+    this.tickets.push({ ticket, psk, ageAdd, lifetimeSeconds, cipherSuite: this.#suite });
+  }
   #spki: Uint8Array | undefined;
 
   #encrypted(type: number, message: Uint8Array, body: Uint8Array): void {
@@ -454,7 +534,7 @@ export class Tls13TestClient {
         else return this.#error(`unexpected EncryptedExtensions extension ${et}`);
       }
       if (this.#quic && !this.negotiated.transportParameters) return this.#error("no transport parameters from the server");
-      this.#pendingEncrypted = "cert";
+      this.#pendingEncrypted = this.negotiated.resumed ? "fin" : "cert";
     } else if (type === 11) {
       const r = new Reader(body);
       if (r.vectorBytes(1, "context").length !== 0) return this.#error("certificate_request_context not empty");
@@ -490,6 +570,7 @@ export class Tls13TestClient {
       this.#exporter = app.exporterMasterSecret;
       const fin = encodeTlsHandshake(20, finishedVerifyData(this.#p, this.#hash, this.#clientHs!, h));
       t.update(fin);
+      this.#resumptionMaster = resumptionMasterSecret(this.#p, this.#hash, this.#master!, t.digest());
       if (this.#quic) {
         this.output.push({ bytes: fin, level: "handshake" });
       } else {

@@ -163,6 +163,7 @@ export type {
   CertificateRequestInfo,
   CertificateSelector,
   ServerCertificate,
+  SessionTicketOptions,
   Tls13Framing,
   Tls13ServerOptions,
 } from "../core/handshake/tls13/mod.ts";

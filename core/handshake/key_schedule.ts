@@ -141,19 +141,21 @@ export interface HandshakeSecrets {
 }
 
 /**
- * The handshake-stage part of the key schedule (RFC 8446 §7.1) with no PSK: from the (EC)DHE
- * shared secret and Transcript-Hash(ClientHello..ServerHello).
+ * The handshake-stage part of the key schedule (RFC 8446 §7.1): from the (EC)DHE shared secret
+ * and Transcript-Hash(ClientHello..ServerHello); `psk` (resumption, psk_dhe_ke) replaces the
+ * all-zero input of the Early Secret.
  */
 export function handshakeSecrets(
   provider: CryptoProvider,
   hash: HashName,
   sharedSecret: Uint8Array,
   helloHash: Uint8Array,
+  psk?: Uint8Array,
 ): HandshakeSecrets {
   const len = hashOutputLength(hash);
   const zeros = new Uint8Array(len);
   const emptyHash = provider.hash(hash, EMPTY);
-  const earlySecret = provider.hkdfExtract(hash, zeros, zeros);
+  const earlySecret = provider.hkdfExtract(hash, zeros, psk ?? zeros);
   const derivedEarly = deriveSecret(provider, hash, earlySecret, "derived", emptyHash);
   const handshakeSecret = provider.hkdfExtract(hash, derivedEarly, sharedSecret);
   const derivedHs = deriveSecret(provider, hash, handshakeSecret, "derived", emptyHash);
@@ -255,4 +257,20 @@ export function quicNextSecret(
 ): Uint8Array {
   const hash = suiteHash(cipherSuite);
   return hkdfExpandLabel(provider, hash, secret, version === 2 ? "quicv2 ku" : "quic ku", EMPTY, hashOutputLength(hash));
+}
+
+/**
+ * The PSK binder's finished_key (RFC 8446 §4.2.11.2, §7.1): binder_key = Derive-Secret(
+ * HKDF-Extract(0, PSK), "res binder" | "ext binder", ""), then the "finished" expansion.
+ */
+export function binderFinishedKey(provider: CryptoProvider, hash: HashName, psk: Uint8Array, external = false): Uint8Array {
+  const zeros = new Uint8Array(hashOutputLength(hash));
+  const early = provider.hkdfExtract(hash, zeros, psk);
+  const binderKey = deriveSecret(provider, hash, early, external ? "ext binder" : "res binder", provider.hash(hash, EMPTY));
+  return finishedKey(provider, hash, binderKey);
+}
+
+/** The PSK of a NewSessionTicket: HKDF-Expand-Label(resumption_master_secret, "resumption", ticket_nonce, Hash.length) (RFC 8446 §4.6.1). */
+export function resumptionPsk(provider: CryptoProvider, hash: HashName, resumptionMasterSecret: Uint8Array, ticketNonce: Uint8Array): Uint8Array {
+  return hkdfExpandLabel(provider, hash, resumptionMasterSecret, "resumption", ticketNonce, hashOutputLength(hash));
 }

@@ -9,6 +9,7 @@ export type {
   CertificateRequestInfo,
   CertificateSelector,
   ServerCertificate,
+  SessionTicketOptions,
   Tls13Framing,
   Tls13ServerOptions,
 } from "./options.ts";

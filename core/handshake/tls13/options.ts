@@ -33,6 +33,16 @@ export type AlpnSelector = (offered: readonly string[]) => string | undefined;
 /** `tls-records` (TCP: TLSPlaintext/TLSCiphertext records) or `quic` (bare handshake messages per encryption level, RFC 9001). */
 export type Tls13Framing = "tls-records" | "quic";
 
+/** Stateless session tickets (opt-in): resumption with psk_dhe_ke (RFC 8446 §4.6.1, §2.2). */
+export interface SessionTicketOptions {
+  /** 32-byte AES-256-GCM key sealing the tickets; share it among servers that should resume each other's sessions; rotate it to expire all tickets. */
+  readonly key: Uint8Array;
+  /** ticket_lifetime in seconds (default 7200, at most 604800). */
+  readonly lifetimeSeconds?: number;
+  /** NewSessionTickets sent after each full or resumed handshake (default 1, 0..8). */
+  readonly count?: number;
+}
+
 /** Options of {@link Tls13ServerEngine}. */
 export interface Tls13ServerOptions {
   /** The crypto provider (`portableProvider`, or the native one from `transports/`). */
@@ -73,4 +83,16 @@ export interface Tls13ServerOptions {
   readonly statefulRetry?: boolean;
   /** The peer, for the summary (default: from the accepted outcome, else unspecified). */
   readonly peer?: PeerAddress;
+  /**
+   * Session tickets and resumption (default off). A resumed handshake skips Certificate and
+   * CertificateVerify (its summary reports the original signature scheme) but always runs a
+   * fresh (EC)DHE exchange (psk_dhe_ke); 0-RTT stays refused.
+   */
+  readonly sessionTickets?: SessionTicketOptions;
+  /**
+   * The current time (ms) for a ClientHello handed over in the constructor's `accepted`
+   * (ticket expiry); default the cookie's issue time, else no resumption for that ClientHello.
+   * Later input uses the `now` given to `receive`.
+   */
+  readonly now?: number;
 }

@@ -84,7 +84,11 @@ import {
   finishedVerifyData,
   handshakeSecrets,
   nextTrafficSecret,
+  resumptionMasterSecret,
+  resumptionPsk,
 } from "../key_schedule.ts";
+import { selectResumption } from "./resumption.ts";
+import { encodeNewSessionTicket, sealTicket } from "./session_ticket.ts";
 import { TLS13_CLOSE_ALERTS, type Tls13CloseReason } from "./close_reason.ts";
 import type { Tls13ServerOptions } from "./options.ts";
 import { negotiateTls13, type Tls13Choice } from "./negotiation.ts";
@@ -159,6 +163,13 @@ export class Tls13ServerEngine implements HandshakeEngine<Tls13CloseReason> {
   #keyUpdatesInRow = 0;
   #summary: HandshakeSummary | undefined;
 
+  // Resumption (opt-in, `sessionTickets`).
+  #now: number | undefined;
+  #binderPrefix: Uint8Array | undefined;
+  #masterSecret: Uint8Array | undefined;
+  #signatureScheme = 0;
+  #resumed = false;
+
   /**
    * Builds an engine. With `accepted` (the gate's outcome), the engine continues from its
    * ClientHello (and stateless HRR, when `accepted.retry` is set) and processes
@@ -183,8 +194,17 @@ export class Tls13ServerEngine implements HandshakeEngine<Tls13CloseReason> {
     for (const s of options.cipherSuites ?? []) {
       if (s !== 0x1301 && s !== 0x1302 && s !== 0x1303) throw new TypeError(`unsupported cipher suite 0x${s.toString(16)}`);
     }
+    if (options.sessionTickets) {
+      const t = options.sessionTickets;
+      if (!(t.key instanceof Uint8Array) || t.key.length !== 32) throw new TypeError("sessionTickets.key must be 32 bytes");
+      const life = t.lifetimeSeconds ?? 7200;
+      if (!Number.isInteger(life) || life < 1 || life > 604800) throw new RangeError("sessionTickets.lifetimeSeconds must be in 1..604800");
+      const count = t.count ?? 1;
+      if (!Number.isInteger(count) || count < 0 || count > 8) throw new RangeError("sessionTickets.count must be in 0..8");
+    }
     this.#opts = options;
     this.#provider = options.provider;
+    this.#now = options.now ?? (accepted?.cookieIssuedAt !== undefined ? accepted.cookieIssuedAt * 1000 : undefined);
     this.#reader = new TlsRecordReader();
     this.#asm = new TlsHandshakeAssembler({ maxMessageBytes: options.maxHandshakeMessageBytes ?? 65536 });
     this.#peer = options.peer ?? accepted?.peer ?? UNSPECIFIED_PEER;
@@ -203,7 +223,8 @@ export class Tls13ServerEngine implements HandshakeEngine<Tls13CloseReason> {
         this.#transcript = this.#provider.runningHash(r.hash);
         this.#transcript.update(r.transcriptPrefix);
         this.#transcript.update(message);
-        this.#guard(() => this.#startHandshake(ch, { cipherSuite: r.cipherSuite, group: r.group }));
+        this.#binderPrefix = r.transcriptPrefix;
+        this.#guard(() => this.#startHandshake(ch, message, { cipherSuite: r.cipherSuite, group: r.group }));
       } else {
         this.#guard(() => this.#onClientHello1(ch, message));
       }
@@ -238,8 +259,9 @@ export class Tls13ServerEngine implements HandshakeEngine<Tls13CloseReason> {
    * Feeds bytes from the peer: stream bytes (tls-records) or QUIC CRYPTO data at `level`
    * (required in QUIC mode). Input after the engine closed is ignored.
    */
-  receive(bytes: Uint8Array, _now: number, level?: QuicLevel): void {
+  receive(bytes: Uint8Array, now: number, level?: QuicLevel): void {
     if (this.#state === "closed") return;
+    this.#now = now;
     if (this.#quic) {
       if (level === undefined) throw new TypeError("QUIC framing: receive() needs the encryption level");
       this.#guard(() => this.#receiveQuic(bytes, level));
@@ -497,8 +519,10 @@ export class Tls13ServerEngine implements HandshakeEngine<Tls13CloseReason> {
       // Stateful HRR: transcript = message_hash(Hash(CH1)) || HRR (RFC 8446 §4.4.1).
       const hrr = encodeStatefulHelloRetryRequest(ch.legacySessionId, choice.cipherSuite, choice.group);
       this.#transcript = this.#provider.runningHash(choice.hash);
-      this.#transcript.update(messageHashOf(this.#provider.hash(choice.hash, message)));
+      const messageHash = messageHashOf(this.#provider.hash(choice.hash, message));
+      this.#transcript.update(messageHash);
       this.#transcript.update(hrr);
+      this.#binderPrefix = concat([messageHash, hrr]);
       this.#ch1 = ch;
       this.#hrrGroup = choice.group;
       this.#choice = choice;
@@ -518,7 +542,7 @@ export class Tls13ServerEngine implements HandshakeEngine<Tls13CloseReason> {
     this.#transcript = this.#provider.runningHash(choice.hash);
     this.#transcript.update(message);
     this.#skipEarlyData = ch.earlyData === true && !this.#quic;
-    this.#serverFlight(ch, choice);
+    this.#serverFlight(ch, message, choice);
   }
 
   #onClientHello2(ch: ClientHello, message: Uint8Array): void {
@@ -534,7 +558,7 @@ export class Tls13ServerEngine implements HandshakeEngine<Tls13CloseReason> {
       return this.#fail("illegal-parameter", "ClientHello2 must carry exactly one share of the requested group");
     }
     this.#transcript!.update(message);
-    this.#startHandshake(ch, { cipherSuite: this.#choice!.cipherSuite, group: this.#hrrGroup! });
+    this.#startHandshake(ch, message, { cipherSuite: this.#choice!.cipherSuite, group: this.#hrrGroup! });
     this.#ch1 = undefined;
   }
 
@@ -557,20 +581,27 @@ export class Tls13ServerEngine implements HandshakeEngine<Tls13CloseReason> {
   }
 
   /** After a (stateless or stateful) retry: negotiate with the suite and group fixed, then the flight. */
-  #startHandshake(ch: ClientHello, pinned: { cipherSuite: number; group: number }): void {
+  #startHandshake(ch: ClientHello, message: Uint8Array, pinned: { cipherSuite: number; group: number }): void {
     if (!this.#checkClientHello(ch)) return;
     if (ch.earlyData) return this.#fail("illegal-parameter", "early_data after a HelloRetryRequest (RFC 8446 §4.2.10)");
     const choice = negotiateTls13(ch, this.#opts, this.#provider, pinned);
     if (!choice.ok) return this.#fail(choice.reason, choice.detail);
-    this.#serverFlight(ch, choice);
+    this.#serverFlight(ch, message, choice);
   }
 
-  #serverFlight(ch: ClientHello, c: Tls13Choice): void {
+  #serverFlight(ch: ClientHello, message: Uint8Array, c: Tls13Choice): void {
     const p = this.#provider;
     const hash = c.hash;
     this.#choice = c;
     this.#hash = hash;
     const t = this.#transcript!;
+    // Resumption (opt-in): a ticket of ours whose binder verifies; otherwise a full handshake.
+    const tickets = this.#opts.sessionTickets;
+    const resumption = tickets
+      ? selectResumption(p, ch, message, this.#binderPrefix, hash, tickets.key, this.#now)
+      : { kind: "none" as const };
+    if (resumption.kind === "fail") return this.#fail(resumption.reason, resumption.detail);
+    const resumed = resumption.kind === "accept";
     const kx = p.encapsulate(c.group, c.clientShare!);
     if (!kx) return this.#fail("illegal-parameter", "the client's key share is not valid for its group");
     const serverHello = encodeServerHello({
@@ -579,10 +610,13 @@ export class Tls13ServerEngine implements HandshakeEngine<Tls13CloseReason> {
       cipherSuite: c.cipherSuite,
       group: c.group,
       keyShare: kx.share,
+      selectedIdentity: resumed ? resumption.index : undefined,
     });
     t.update(serverHello);
-    const hs = handshakeSecrets(p, hash, kx.secret, t.digest());
+    const hs = handshakeSecrets(p, hash, kx.secret, t.digest(), resumed ? resumption.ticket.psk : undefined);
     kx.secret.fill(0);
+    this.#resumed = resumed;
+    this.#signatureScheme = resumed ? resumption.ticket.signatureScheme : c.signatureScheme;
 
     const limit = this.#opts.recordSizeLimit ?? MAX_TLS13_PLAINTEXT + 1;
     const ee = encodeEncryptedExtensions({
@@ -592,11 +626,16 @@ export class Tls13ServerEngine implements HandshakeEngine<Tls13CloseReason> {
       quicTransportParameters: this.#quic ? this.#opts.quicTransportParameters : undefined,
     });
     t.update(ee);
-    const cert = encodeCertificate(c.certificate.chain);
-    t.update(cert);
-    const signature = c.certificate.key.sign(c.signatureScheme, certificateVerifyContent(t.digest()));
-    const cv = encodeCertificateVerify(c.signatureScheme, signature);
-    t.update(cv);
+    const flight = [ee];
+    if (!resumed) {
+      // A PSK handshake authenticates through the PSK: no Certificate / CertificateVerify (RFC 8446 §2.2).
+      const cert = encodeCertificate(c.certificate.chain);
+      t.update(cert);
+      const signature = c.certificate.key.sign(c.signatureScheme, certificateVerifyContent(t.digest()));
+      const cv = encodeCertificateVerify(c.signatureScheme, signature);
+      t.update(cv);
+      flight.push(cert, cv);
+    }
     const fin = encodeFinished(finishedVerifyData(p, hash, hs.serverHandshakeTrafficSecret, t.digest()));
     t.update(fin);
     const serverFinishedHash = t.digest();
@@ -606,7 +645,8 @@ export class Tls13ServerEngine implements HandshakeEngine<Tls13CloseReason> {
     this.#serverAppSecret = app.serverApplicationTrafficSecret;
     this.#exporterSecret = app.exporterMasterSecret;
     this.#clientHsSecret = hs.clientHandshakeTrafficSecret;
-    const encrypted = concat([ee, cert, cv, fin]);
+    flight.push(fin);
+    const encrypted = concat(flight);
 
     if (this.#quic) {
       this.#actions.push({ kind: "send", bytes: serverHello, level: "initial", label: "server_hello" });
@@ -628,7 +668,9 @@ export class Tls13ServerEngine implements HandshakeEngine<Tls13CloseReason> {
     }
     hs.serverHandshakeTrafficSecret.fill(0);
     hs.handshakeSecret.fill(0);
-    hs.masterSecret.fill(0);
+    // Kept only to derive resumption_master_secret once the client Finished is in.
+    if (tickets && (tickets.count ?? 1) > 0) this.#masterSecret = hs.masterSecret;
+    else hs.masterSecret.fill(0);
     hs.earlySecret.fill(0);
     this.#state = "wait-finished";
   }
@@ -665,13 +707,57 @@ export class Tls13ServerEngine implements HandshakeEngine<Tls13CloseReason> {
       protocol: "tls1.3",
       cipherSuite: c.cipherSuite,
       group: c.group,
-      signatureScheme: c.signatureScheme,
+      signatureScheme: this.#signatureScheme,
       alpn: c.alpn,
       sni: c.sni,
       retried: this.#retried,
       peer: this.#peer,
     };
     this.#actions.push({ kind: "handshake-complete", summary: this.#summary });
+    this.#issueTickets();
+  }
+
+  /** True when this connection resumed a session from one of our tickets. */
+  get resumed(): boolean {
+    return this.#resumed;
+  }
+
+  /** NewSessionTickets after the client Finished (opt-in `sessionTickets`, RFC 8446 §4.6.1). */
+  #issueTickets(): void {
+    const opts = this.#opts.sessionTickets;
+    const master = this.#masterSecret;
+    this.#masterSecret = undefined;
+    if (!opts || !master || this.#now === undefined) {
+      master?.fill(0);
+      return;
+    }
+    const now = this.#now;
+    const p = this.#provider, hash = this.#hash, c = this.#choice!;
+    const resMaster = resumptionMasterSecret(p, hash, master, this.#transcript!.digest());
+    master.fill(0);
+    const lifetime = opts.lifetimeSeconds ?? 7200;
+    const messages: Uint8Array[] = [];
+    for (let i = 0; i < (opts.count ?? 1); i++) {
+      const nonce = new Uint8Array([i]);
+      const psk = resumptionPsk(p, hash, resMaster, nonce);
+      const r = p.random(4);
+      const ageAdd = ((r[0] << 24) | (r[1] << 16) | (r[2] << 8) | r[3]) >>> 0;
+      const ticket = sealTicket(p, opts.key, {
+        cipherSuite: c.cipherSuite,
+        issuedAt: now,
+        lifetimeSeconds: lifetime,
+        ageAdd,
+        signatureScheme: this.#signatureScheme,
+        psk,
+      });
+      psk.fill(0);
+      messages.push(encodeNewSessionTicket(lifetime, ageAdd, nonce, ticket));
+    }
+    resMaster.fill(0);
+    if (messages.length === 0) return;
+    const bytes = concat(messages);
+    if (this.#quic) this.#actions.push({ kind: "send", bytes, level: "application", label: "new_session_ticket" });
+    else this.#send(this.#write!.seal(CT_HANDSHAKE, bytes), "new_session_ticket");
   }
 
   #onKeyUpdate(body: Uint8Array): void {
@@ -735,8 +821,8 @@ export class Tls13ServerEngine implements HandshakeEngine<Tls13CloseReason> {
   }
 
   #wipe(): void {
-    for (const s of [this.#clientAppSecret, this.#serverAppSecret, this.#clientHsSecret, this.#exporterSecret]) s?.fill(0);
-    this.#clientAppSecret = this.#serverAppSecret = this.#clientHsSecret = this.#exporterSecret = undefined;
+    for (const s of [this.#clientAppSecret, this.#serverAppSecret, this.#clientHsSecret, this.#exporterSecret, this.#masterSecret]) s?.fill(0);
+    this.#clientAppSecret = this.#serverAppSecret = this.#clientHsSecret = this.#exporterSecret = this.#masterSecret = undefined;
     this.#read = this.#write = undefined;
     this.#transcript = undefined;
     this.#reader.clear();
