@@ -59,6 +59,20 @@ test("openssl s_client -dtls1_2 with an RSA certificate (native provider): ECDHE
   }
 });
 
+test("openssl s_client -dtls1_2 over IPv6 loopback ([::1]): handshake + echo, peer reported as ipv6", async () => {
+  const cert = makeCertificate("p256");
+  const server = await startDtlsEchoServer(cert, {}, "::1");
+  try {
+    const c = await runUntilEcho(openssl(), ["s_client", "-dtls1_2", "-connect", `[::1]:${server.port}`], "hello-ipv6");
+    await c.kill();
+    assert.equal(server.handshakes[0].peer.family, "ipv6");
+    assert.equal(server.handshakes[0].peer.address, "::1");
+  } finally {
+    await server.close();
+    removeCertificate(cert);
+  }
+});
+
 test("openssl s_client -dtls1_2 -mtu 256: fragmented both ways, every datagram within 256 bytes", async () => {
   const cert = makeCertificate("p256");
   const server = await startDtlsEchoServer(cert, { mtu: 256 });

@@ -29,14 +29,15 @@ export interface DtlsEchoServer {
   close(): Promise<void>;
 }
 
-/** Starts listenDtls on 127.0.0.1:0 with `cert`, echoing every datagram. */
+/** Starts listenDtls on `hostname` (default 127.0.0.1), port 0, with `cert`, echoing every datagram. */
 export async function startDtlsEchoServer(
   cert: TestCertificate,
   extra: Partial<Dtls12ServerOptions> = {},
+  hostname = "127.0.0.1",
 ): Promise<DtlsEchoServer> {
   const handshakes: HandshakeSummary[] = [], closes: DtlsClosedInfo[] = [], srtpKeys: Uint8Array[] = [];
   const listener = await listenDtls({
-    hostname: "127.0.0.1",
+    hostname,
     port: 0,
     dtls: {
       certificateChain: [cert.certDer],
