@@ -10,7 +10,7 @@ import { readDtlsRecord } from "../core/wire/record.ts";
 import { readDtlsHandshakeFragment } from "../core/wire/handshake_header.ts";
 import { CookieKeyring } from "../core/gate/cookie/keyring.ts";
 import { issueHvrCookie, verifyHvrCookie } from "../core/gate/cookie/hvr_cookie.ts";
-import { readHvrFields } from "../core/gate/cookie/hvr_fields.ts";
+import { offersVersion, readHvrFields } from "../core/gate/cookie/hvr_fields.ts";
 import type { PeerAddress } from "../core/peer.ts";
 import { loadHexFixture } from "./helpers/fixtures.ts";
 
@@ -68,4 +68,45 @@ test("readHvrFields: never throws; undefined for truncated or malformed fronts",
     const r = readHvrFields(junk);
     if (r) assert.ok(r.offsets.extensions <= junk.length);
   }), { numRuns: 1000 });
+});
+
+test("offersVersion: agrees with the full parser's supported_versions on real DTLS 1.2/1.3 ClientHellos and random lists", () => {
+  const captures = ["dtls12-openssl", "dtls12-gnutls"].map((name) => {
+    const [dg] = loadHexFixture(name);
+    return readDtlsHandshakeFragment(readDtlsRecord(dg).fragment).body;
+  });
+  fc.assert(fc.property(
+    fc.array(fc.oneof(fc.constantFrom(0xfefc, 0xfefd, 0x0304), fc.integer({ min: 0, max: 0xffff })), { minLength: 1, maxLength: 8 }),
+    fc.boolean(),
+    (versions, withOther) => {
+      const sv = new Uint8Array(1 + versions.length * 2);
+      sv[0] = versions.length * 2;
+      versions.forEach((v, i) => { sv[1 + 2 * i] = v >> 8; sv[2 + 2 * i] = v & 0xff; });
+      const extensions = [...(withOther ? [{ type: 10, data: new Uint8Array([0, 2, 0, 0x1d]) }] : []), { type: 0x2b, data: sv }];
+      captures.push(encodeClientHello({
+        dtls: true,
+        legacyVersion: 0xfefd,
+        random: new Uint8Array(32),
+        legacySessionId: new Uint8Array(0),
+        legacyCookie: new Uint8Array(0),
+        cipherSuites: [0x1301],
+        compressionMethods: new Uint8Array([0]),
+        extensions,
+      }));
+    },
+  ), { numRuns: 100 });
+  let with13 = 0;
+  for (const body of captures) {
+    const full = parseClientHello(body, { dtls: true });
+    const f = readHvrFields(body)!;
+    for (const v of [0xfefc, 0xfefd]) {
+      assert.equal(offersVersion(f, v), (full.supportedVersions ?? []).includes(v));
+    }
+    if (offersVersion(f, 0xfefc)) with13++;
+  }
+  assert.ok(with13 > 0);
+  // Malformed extension blocks give undefined (the listener falls back to the full parse).
+  const body = captures[0];
+  const f = readHvrFields(body)!;
+  assert.equal(offersVersion({ ...f, body: body.subarray(0, body.length - 1) }, 0xfefc), undefined);
 });

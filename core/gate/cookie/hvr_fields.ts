@@ -57,3 +57,34 @@ export function readHvrFields(body: Uint8Array): HvrFields | undefined {
     cookieLength,
   };
 }
+
+/**
+ * Whether the extensions block at `offsets.extensions` carries a supported_versions extension
+ * (RFC 8446 §4.2.1) that lists `version` (e.g. DTLS 1.3, 0xFEFC): what a listener that also
+ * serves DTLS 1.3 must know before answering with an HVR instead of an HRR. `undefined` when the
+ * extensions block is malformed (the caller then falls back to the full parse and its typed
+ * drop). Only lengths are checked, and only supported_versions is read. Never throws.
+ */
+export function offersVersion(fields: HvrFields, version: number): boolean | undefined {
+  const b = fields.body, n = b.length;
+  let p = fields.offsets.extensions;
+  if (p === n) return false; // no extensions block
+  if (p + 2 > n) return undefined;
+  const end = p + 2 + ((b[p] << 8) | b[p + 1]);
+  if (end !== n) return undefined;
+  p += 2;
+  let found = false;
+  while (p < end) {
+    if (p + 4 > end) return undefined;
+    const type = (b[p] << 8) | b[p + 1];
+    const len = (b[p + 2] << 8) | b[p + 3];
+    const data = p + 4;
+    if (data + len > end) return undefined;
+    if (type === 0x002b) {
+      if (len < 1 || b[data] !== len - 1 || (b[data] & 1) !== 0) return undefined;
+      for (let i = data + 1; i < data + len; i += 2) if (((b[i] << 8) | b[i + 1]) === version) found = true;
+    }
+    p = data + len;
+  }
+  return found;
+}
