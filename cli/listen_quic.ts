@@ -65,6 +65,8 @@ export function quicEventJson(e: QuicTransportEvent): Record<string, unknown> {
     }
     case "dropped":
       return { event: "dropped", transport: "quic", peer: formatPeer(e.peer), reason: e.reason, detail: e.detail };
+    case "closed":
+      return { event: "closed", transport: "quic", peer: formatPeer(e.peer), reason: e.reason };
   }
 }
 
@@ -81,6 +83,8 @@ export function quicEventText(e: QuicTransportEvent): string {
       }, ${e.accepted.validatedBy ? `validated by ${e.accepted.validatedBy} token` : "not validated"})`;
     case "dropped":
       return `dropped quic input from ${formatPeer(e.peer)}: ${e.reason} (${e.detail})`;
+    case "closed":
+      return `closed quic ${formatPeer(e.peer)}: ${e.reason}`;
   }
 }
 
@@ -120,6 +124,7 @@ export async function startQuicListen(o: QuicListenOptions): Promise<QuicListenH
     hostname: o.bind.address,
     port: o.bind.port,
     adapter: o.adapter ?? "auto",
+    idleTimeoutMs: 10_000,
     listener: {
       receive(d, peer, now) {
         o.onDatagram?.();
@@ -128,9 +133,14 @@ export async function startQuicListen(o: QuicListenOptions): Promise<QuicListenH
     },
     onEvent: (e) => o.onEvent(quicEventJson(e), quicEventText(e)),
   });
-  // No handshake engine is configured: drain accepted attempts.
+  // No handshake engine is configured: hold each accepted peer (so its retransmitted Initials are
+  // not accepted again) and discard its datagrams until it goes quiet.
   void (async () => {
-    for await (const _ of server) { /* reported through onEvent */ }
+    for await (const conn of server) {
+      void (async () => {
+        for await (const _ of conn.datagrams) { /* discard */ }
+      })();
+    }
   })();
   return { addr: formatPeer(server.addr), adapter: server.adapter, listener, close: () => server.close() };
 }

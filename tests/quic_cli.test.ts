@@ -56,6 +56,8 @@ test("startQuicListen reports sent (retry, version_negotiation) and accepted (pr
   const replies: Uint8Array[] = [];
   sock.on("message", (m: Uint8Array) => replies.push(new Uint8Array(m)));
   await new Promise<void>((r) => sock.bind(0, "127.0.0.1", () => r()));
+  const other = dgram.createSocket("udp4");
+  await new Promise<void>((r) => other.bind(0, "127.0.0.1", () => r()));
   const waitFor = async (n: number) => {
     const deadline = Date.now() + 5000;
     while (events.length < n && Date.now() < deadline) await new Promise<void>((r) => ((wake = r), setTimeout(r, 100)));
@@ -79,16 +81,19 @@ test("startQuicListen reports sent (retry, version_negotiation) and accepted (pr
     assert.equal(acc.sni, "example.com");
     assert.deepEqual(acc.alpn, ["alpn"]);
     assert.equal(acc.originalDcid, V.RFC_DCID);
+    // The accepted peer's later datagrams are held for its connection; a new peer gets VN / drops.
     const unknown = new Uint8Array(1200);
     unknown.set([0xc0, 0x0a, 0x0a, 0x0a, 0x0a, 8, 1, 2, 3, 4, 5, 6, 7, 8, 0]);
-    sock.send(unknown, port, "127.0.0.1");
+    other.send(unknown, port, "127.0.0.1");
     await waitFor(3);
     assert.equal(events[2].message, "version_negotiation");
-    sock.send(new Uint8Array(50).fill(0x41), port, "127.0.0.1");
+    other.send(new Uint8Array(50).fill(0x41), port, "127.0.0.1");
     await waitFor(4);
     assert.deepEqual([events[3].event, events[3].reason], ["dropped", "short-header"]);
+    assert.equal(q.listener.counters.accepted, 1);
   } finally {
     sock.close();
+    other.close();
     await q.close();
   }
 });

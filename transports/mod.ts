@@ -58,6 +58,7 @@ export { autoUdpAdapter, listenUdp, type ListenUdpOptions, type UdpAdapterChoice
 export {
   listenQuic,
   type ListenQuicOptions,
+  type QuicConnection,
   type QuicEngine,
   type QuicTransportEvent,
   type QuicUdpAdapterChoice,

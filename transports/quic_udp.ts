@@ -4,10 +4,11 @@
  * listener with the peer address and the current time, sends its replies (Retry, Version
  * Negotiation, CONNECTION_CLOSE) and yields accepted connection attempts.
  *
- * The handshake itself (TLS 1.3 in QUIC mode) is not driven here: an accepted attempt carries
- * what the engine needs, and {@link QuicUdpServer.send} lets it answer on the same socket.
- * A retransmitted Initial of an accepted attempt is accepted again; deduplicate by
- * `originalDcid` if that matters.
+ * The handshake itself (TLS 1.3 in QUIC mode) is not driven here: each accepted attempt becomes a
+ * {@link QuicConnection} that carries what the engine needs, receives every later datagram from
+ * that peer (retransmitted Initials, Handshake packets; they no longer reach the listener, so
+ * nothing is accepted twice) and sends on the same socket. Before acceptance a peer costs
+ * nothing here: the only per-peer map holds accepted connections (bounded, idle-timed).
  *
  * @module
  */
@@ -17,6 +18,8 @@ import type { QuicTokenRejection } from "../core/quic/token.ts";
 import type { PeerAddress } from "../core/peer.ts";
 import { type BindOptions, bindHost, isIpv6Host, peerFrom, sendHost } from "./address.ts";
 import { AsyncQueue } from "./queue.ts";
+import { type Clock, systemClock } from "./clock.ts";
+import { formatPeer, normalizePeer } from "../core/peer.ts";
 import { bunGlobal, denoGlobal } from "./runtime.ts";
 
 /** Which socket implementation: `"node"` (default), `"deno"`, `"bun"`, or `"auto"`. */
@@ -47,10 +50,18 @@ export type QuicTransportEvent =
     readonly accepted: QuicAccepted;
   }
   | {
+    /** An accepted connection ended (closed by the consumer or idle; not reported when the listener closes). */
+    readonly type: "closed";
+    /** Why. */
+    readonly reason: "closed" | "idle";
+    /** The peer. */
+    readonly peer: PeerAddress;
+  }
+  | {
     /** A datagram was dropped. */
     readonly type: "dropped";
     /** Why. */
-    readonly reason: QuicDropReason | "send-error" | "accept-queue-full";
+    readonly reason: QuicDropReason | "send-error" | "accept-queue-full" | "connection-limit" | "queue-full";
     /** Detail. */
     readonly detail: string;
     /** From where. */
@@ -77,19 +88,45 @@ export interface ListenQuicOptions extends BindOptions {
   onEvent?: (event: QuicTransportEvent) => void;
   /** Accepted attempts buffered for a consumer that has not taken them (default 1024). */
   maxPendingAccepts?: number;
+  /** Accepted connections alive at once (default 1024); more accepts are dropped (`connection-limit`). */
+  maxConnections?: number;
+  /** Close a connection after this many quiet milliseconds (default 30 000; 0 = never). */
+  idleTimeoutMs?: number;
+  /** Datagrams buffered per connection for a slow consumer (default 256); extra ones are dropped (`queue-full`). */
+  maxQueuedDatagrams?: number;
+  /** Timers for the idle timeout (default: the system clock). */
+  clock?: Clock;
 }
 
-/** A bound QUIC front door: iterate it for accepted attempts. */
-export interface QuicUdpServer extends AsyncIterable<QuicAccepted>, AsyncDisposable {
+/** An accepted QUIC connection attempt and the datagrams its peer sends afterwards. */
+export interface QuicConnection {
+  /** What the listener accepted (ClientHello, connection IDs, version, validation). */
+  readonly accepted: QuicAccepted;
+  /** The peer (normalized). */
+  readonly peer: PeerAddress;
+  /** Every later datagram from the peer, until the connection is closed. */
+  readonly datagrams: AsyncIterable<Uint8Array>;
+  /** Sends a datagram to the peer from the server socket. */
+  send(bytes: Uint8Array): Promise<void>;
+  /** Stops routing the peer's datagrams here (they go to the listener again); ends `datagrams`. */
+  close(): void;
+  /** True once closed. */
+  readonly closed: boolean;
+}
+
+/** A bound QUIC front door: iterate it for accepted connections. */
+export interface QuicUdpServer extends AsyncIterable<QuicConnection>, AsyncDisposable {
   /** The socket implementation in use. */
   readonly adapter: "node:dgram" | "Deno.listenDatagram" | "Bun.udpSocket";
   /** Bound address (port resolved). */
   readonly addr: PeerAddress;
-  /** The next accepted attempt, or `undefined` once closed. */
-  accept(): Promise<QuicAccepted | undefined>;
+  /** The next accepted connection, or `undefined` once closed. */
+  accept(): Promise<QuicConnection | undefined>;
+  /** Accepted connections alive now. */
+  readonly connectionCount: number;
   /** Sends a datagram from the server socket. */
   send(bytes: Uint8Array, peer: PeerAddress): Promise<void>;
-  /** Releases the socket; the accept iterator ends. */
+  /** Releases the socket; the accept iterator and every connection's datagrams end. */
   close(): Promise<void>;
 }
 
@@ -222,7 +259,49 @@ export async function listenQuic(options: ListenQuicOptions): Promise<QuicUdpSer
   const host = bindHost(options);
   const now = options.now ?? Date.now;
   const emit = options.onEvent ?? (() => {});
-  const queue = new AsyncQueue<QuicAccepted>(options.maxPendingAccepts ?? 1024);
+  const queue = new AsyncQueue<QuicConnection>(options.maxPendingAccepts ?? 1024);
+  const clock = options.clock ?? systemClock;
+  const maxConnections = options.maxConnections ?? 1024;
+  const idleMs = options.idleTimeoutMs ?? 30_000;
+  const maxQueued = options.maxQueuedDatagrams ?? 256;
+  const connections = new Map<string, Conn>();
+  interface Conn extends QuicConnection {
+    readonly q: AsyncQueue<Uint8Array>;
+    touch(): void;
+    end(reason: "closed" | "idle" | "listener-closed"): void;
+  }
+  function openConnection(accepted: QuicAccepted, key: string): Conn {
+    const q = new AsyncQueue<Uint8Array>(maxQueued);
+    let cancel: (() => void) | undefined;
+    let closed = false;
+    const arm = () => {
+      cancel?.();
+      cancel = idleMs > 0 ? clock.setTimer(idleMs, () => c.end("idle")) : undefined;
+    };
+    const c: Conn = {
+      accepted,
+      peer: accepted.peer,
+      q,
+      datagrams: q,
+      get closed() {
+        return closed;
+      },
+      send: (bytes) => state.binding!.send(bytes, accepted.peer),
+      close: () => c.end("closed"),
+      touch: arm,
+      end(reason) {
+        if (closed) return;
+        closed = true;
+        cancel?.();
+        if (connections.get(key) === c) connections.delete(key);
+        q.close();
+        // Closing the listener ends every connection; that is not reported per connection.
+        if (reason !== "listener-closed") emit({ type: "closed", reason, peer: accepted.peer });
+      },
+    };
+    arm();
+    return c;
+  }
   const state: { binding?: Binding } = {};
   const pending: [Uint8Array, PeerAddress][] = [];
   const deliver: Deliver = (bytes, peer) => {
@@ -232,7 +311,15 @@ export async function listenQuic(options: ListenQuicOptions): Promise<QuicUdpSer
     }
     handle(bytes, peer);
   };
-  function handle(bytes: Uint8Array, peer: PeerAddress): void {
+  function handle(bytes: Uint8Array, peerIn: PeerAddress): void {
+    const peer = normalizePeer(peerIn);
+    const key = formatPeer(peer);
+    const routed = connections.get(key);
+    if (routed) {
+      routed.touch();
+      if (!routed.q.push(bytes.slice())) emit({ type: "dropped", reason: "queue-full", detail: "consumer too slow", peer });
+      return;
+    }
     const out = options.listener.receive(bytes, peer, now());
     switch (out.kind) {
       case "send": {
@@ -251,10 +338,21 @@ export async function listenQuic(options: ListenQuicOptions): Promise<QuicUdpSer
         );
         break;
       }
-      case "accepted":
+      case "accepted": {
+        if (connections.size >= maxConnections) {
+          emit({ type: "dropped", reason: "connection-limit", detail: `${maxConnections} connections alive`, peer });
+          break;
+        }
+        const conn = openConnection(out, key);
+        if (!queue.push(conn)) {
+          conn.end("closed");
+          emit({ type: "dropped", reason: "accept-queue-full", detail: "consumer too slow", peer });
+          break;
+        }
+        connections.set(key, conn);
         emit({ type: "accepted", accepted: out });
-        if (!queue.push(out)) emit({ type: "dropped", reason: "accept-queue-full", detail: "consumer too slow", peer });
         break;
+      }
       case "dropped":
         emit({ type: "dropped", reason: out.reason, detail: out.detail, peer });
         break;
@@ -280,6 +378,7 @@ export async function listenQuic(options: ListenQuicOptions): Promise<QuicUdpSer
     if (closed) return;
     closed = true;
     queue.close();
+    for (const c of [...connections.values()]) c.end("listener-closed");
     await b.close();
   };
   options.signal?.addEventListener("abort", () => void close(), { once: true });
@@ -288,6 +387,9 @@ export async function listenQuic(options: ListenQuicOptions): Promise<QuicUdpSer
     adapter: b.adapter,
     addr: b.local,
     accept: async () => (await queue.next()).value,
+    get connectionCount() {
+      return connections.size;
+    },
     send: (bytes, peer) => b.send(bytes, peer),
     close,
     [Symbol.asyncDispose]: close,
