@@ -31,7 +31,7 @@ import { ContentType, HandshakeType } from "../../constants/protocol.ts";
 import { ExtensionType } from "../../constants/extensions.ts";
 import { NamedGroup } from "../../constants/groups.ts";
 import { findExtension } from "../../messages/client_hello.ts";
-import { readDtlsRecord } from "../../wire/record.ts";
+import { encodeDtlsRecord, readDtlsRecord } from "../../wire/record.ts";
 import { readDtlsHandshakeFragment } from "../../wire/handshake_header.ts";
 import { DecodeError } from "../../wire/decode_error.ts";
 import { Dtls12RecordCipher } from "../../record/dtls12_protection.ts";
@@ -387,23 +387,7 @@ export class Dtls12Server implements HandshakeEngine<Dtls12CloseReason> {
 
   #encodeRecord(type: number, epoch: number, payload: Uint8Array): Uint8Array {
     const seq = this.#writeSeq[epoch]++;
-    if (epoch === 0) {
-      const out = new Uint8Array(13 + payload.length);
-      out[0] = type;
-      out[1] = DTLS12 >>> 8;
-      out[2] = DTLS12 & 0xff;
-      const hi = Math.floor(seq / 0x1_0000_0000), lo = seq >>> 0;
-      out[5] = hi >>> 8;
-      out[6] = hi;
-      out[7] = lo >>> 24;
-      out[8] = lo >>> 16;
-      out[9] = lo >>> 8;
-      out[10] = lo;
-      out[11] = payload.length >>> 8;
-      out[12] = payload.length;
-      out.set(payload, 13);
-      return out;
-    }
+    if (epoch === 0) return encodeDtlsRecord(type, DTLS12, 0, seq, payload);
     return this.#writeCipher!.seal(type, DTLS12, epoch, seq, payload);
   }
 
