@@ -15,6 +15,16 @@ import { hex } from "./helpers/fixtures.ts";
 import * as V from "./helpers/quic_vectors.ts";
 import { clientInitialPacket } from "./helpers/quic_client.ts";
 
+/** `p`, or a rejection after 5 s naming `what` (a lost datagram must fail the test, not hang it). */
+async function within<T>(p: Promise<T>, what: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  try {
+    return await Promise.race([p, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`timed out: ${what}`)), 5000)))]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 const native = typeof (globalThis as { Bun?: unknown }).Bun !== "undefined" ? "bun" : "deno";
 
 for (const adapter of ["node", native] as const) {
@@ -44,14 +54,14 @@ for (const adapter of ["node", native] as const) {
         pn: 3, payload: hex(V.RFC_CLIENT_CRYPTO_FRAME), padTo: 1200,
       });
       sock.send(second, server.addr.port, "127.0.0.1");
-      const conn = (await server.accept())!;
+      const conn = (await within(server.accept(), "accept"))!;
       assert.equal(conn.accepted.sni, "example.com");
       assert.equal(conn.accepted.validatedBy, "retry");
       assert.equal(server.connectionCount, 1);
       // A retransmission goes to the connection, not to the listener.
       sock.send(second, server.addr.port, "127.0.0.1");
       const it = conn.datagrams[Symbol.asyncIterator]();
-      const next = await it.next();
+      const next = await within(it.next(), "the retransmission");
       assert.deepEqual(next.value, second);
       assert.equal(listener.counters.accepted, 1);
       await conn.send(new Uint8Array([1, 2, 3]));
@@ -64,7 +74,7 @@ for (const adapter of ["node", native] as const) {
       assert.ok(events.some((e) => e.type === "closed" && e.reason === "idle"));
       sock.send(second, server.addr.port, "127.0.0.1");
       await until("a second accept", () => listener.counters.accepted === 2);
-      const again = (await server.accept())!;
+      const again = (await within(server.accept(), "second accept"))!;
       again.close();
       assert.equal(server.connectionCount, 0);
       assert.deepEqual(events.filter((e) => e.type === "sent").map((e) => e.type === "sent" && e.message), ["retry"]);
