@@ -4,7 +4,12 @@
 // prefix never throw and never end in internal_error.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mutatedClientHelloNeverThrows, mutatedSessionNeverThrows, randomTailNeverThrows } from "./helpers/tls13_properties.ts";
+import {
+  mutatedClientHelloNeverThrows,
+  mutatedResumptionNeverThrows,
+  mutatedSessionNeverThrows,
+  randomTailNeverThrows,
+} from "./helpers/tls13_properties.ts";
 import { portableProvider } from "../core/crypto/portable.ts";
 import { TLS13_CLOSE_ALERTS, type Tls13CloseReason } from "../core/handshake/tls13/close_reason.ts";
 import type { EngineAction } from "../core/handshake/actions.ts";
@@ -286,6 +291,7 @@ test("property: random bytes after a valid ClientHello never throw and end typed
 test("property: the same with stubbed signing/key exchange (fast)", () => randomTailNeverThrows(500, true));
 test("property: a real session with bytes mutated, dropped or split never throws and ends typed", () => mutatedSessionNeverThrows(200));
 test("property: a mutated ClientHello never throws and ends typed", () => mutatedClientHelloNeverThrows(500));
+test("property: a mutated resumption ClientHello (ticket, binder) never throws and ends typed", () => mutatedResumptionNeverThrows(300));
 
 // --- RFC 8446 §4 / §D.5 ClientHello rules, on hand-built ClientHellos ---------------------------
 

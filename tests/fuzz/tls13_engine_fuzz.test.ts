@@ -4,6 +4,7 @@
 import { test } from "node:test";
 import {
   mutatedClientHelloNeverThrows,
+  mutatedResumptionNeverThrows,
   mutatedSessionNeverThrows,
   randomTailNeverThrows,
 } from "../helpers/tls13_properties.ts";
@@ -16,3 +17,4 @@ test(`fuzz: Tls13ServerEngine, random bytes after a ClientHello (${runs} runs)`,
 test(`fuzz: Tls13ServerEngine, mutated ClientHello (${runs} runs)`, () => mutatedClientHelloNeverThrows(runs, seed));
 test(`fuzz: Tls13ServerEngine, mutated real session (${Math.ceil(runs / 10)} runs)`, () =>
   mutatedSessionNeverThrows(Math.ceil(runs / 10), seed));
+test(`fuzz: Tls13ServerEngine, mutated resumption ClientHello (${runs} runs)`, () => mutatedResumptionNeverThrows(runs, seed));

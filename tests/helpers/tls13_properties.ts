@@ -131,3 +131,41 @@ export function mutatedClientHelloNeverThrows(runs: number, seed?: number): void
     { numRuns: runs, seed },
   );
 }
+
+/** A resumption ClientHello (real ticket and binder) mutated: ticket opening and binder checks under fire. */
+export function mutatedResumptionNeverThrows(runs: number, seed?: number): void {
+  const key = new Uint8Array(32).fill(3);
+  const first = new Tls13ServerEngine({ provider: portableProvider, certificates: [certificateFor()], sessionTickets: { key } });
+  const c1 = new Tls13TestClient({});
+  const ch1 = c1.start();
+  c1.takeOutput();
+  first.receive(ch1, 1000);
+  for (let a = first.poll(); a.kind !== "need-data"; a = first.poll()) if (a.kind === "send") c1.receive(a.bytes);
+  first.receive(c1.takeBytes(), 1000);
+  for (let a = first.poll(); a.kind !== "need-data"; a = first.poll()) if (a.kind === "send") c1.receive(a.bytes);
+  assert.equal(c1.tickets.length, 1);
+  const ch = new Tls13TestClient({ resumeWith: c1.tickets[0] }).start();
+  fc.assert(
+    fc.property(
+      fc.array(fc.record({ at: fc.nat(ch.length - 1), value: fc.integer({ min: 0, max: 255 }) }), { maxLength: 4 }),
+      (edits) => {
+        const bytes = ch.slice();
+        for (const e of edits) bytes[e.at] = e.value;
+        const server = new Tls13ServerEngine({
+          provider: FAST_FUZZ_PROVIDER,
+          certificates: [{ chain: certificateFor().chain, key: fastKey() }],
+          sessionTickets: { key },
+        });
+        server.receive(bytes, 2000);
+        for (let a = server.poll(); a.kind !== "need-data"; a = server.poll()) {
+          if (a.kind === "closed") {
+            assert.ok(VALID_REASONS.has(a.reason), a.reason);
+            assert.notEqual(a.reason, "internal-error", a.detail);
+          }
+        }
+        if (edits.length === 0) assert.equal(server.resumed, true, "the unmutated ClientHello resumes");
+      },
+    ),
+    { numRuns: runs, seed },
+  );
+}
