@@ -306,3 +306,34 @@ test("IPv6 peers: a token binds the IPv6 address; an IPv4-mapped address binds l
   const a = asAccepted(l.receive(dg(rm.scid, rm.token), PEER, T0 + 5));
   assert.deepEqual(a.peer, PEER);
 });
+
+test("singleUseTokens: a Retry or NEW_TOKEN token validates one attempt; a two-datagram ClientHello still completes", () => {
+  const l = listener({ singleUseTokens: true });
+  const ch = quicClientHello({ keySharePadding: 1216 });
+  const dgs = clientInitialDatagrams({ info: V1_INFO, dcid: DCID, scid: SCID, clientHello: ch });
+  l.receive(dgs[0], PEER, T0);
+  const r = readRetry(V1_INFO, asSend(l.receive(dgs[1], PEER, T0), "retry").bytes, DCID, SCID);
+  const again = clientInitialDatagrams({ info: V1_INFO, dcid: r.scid, scid: SCID, token: r.token, clientHello: ch, firstPn: 2 });
+  assert.equal(l.receive(again[0], PEER, T0 + 1).kind, "need-more-data");
+  asAccepted(l.receive(again[1], PEER, T0 + 2));
+  const replay = l.receive(again[0], PEER, T0 + 3);
+  assert.ok(replay.kind === "dropped" && replay.reason === "token-replayed", JSON.stringify(replay));
+  assert.equal(l.replayFilter!.counters.replays, 1);
+  // After the token's lifetime the entry is gone, but the token itself is expired anyway.
+  const late = l.receive(again[0], PEER, T0 + 12_000);
+  assert.ok(late.kind === "send" && late.message === "connection-close" && late.tokenRejection === "expired");
+  // NEW_TOKEN: one connection per token.
+  const nt = l.mintNewToken(PEER, T0);
+  const small = quicClientHello();
+  const mk = (dcid: Uint8Array) => clientInitialPacket({ info: V1_INFO, dcid, scid: SCID, token: nt, payload: encodeCryptoFrame(0, small), padTo: 1200 });
+  asAccepted(l.receive(mk(hex("7777777777777777")), PEER, T0 + 5));
+  const second = l.receive(mk(hex("8888888888888888")), PEER, T0 + 6);
+  assert.ok(second.kind === "dropped" && second.reason === "token-replayed");
+  // Off by default: the same token validates again.
+  const plain = listener();
+  const nt2 = plain.mintNewToken(PEER, T0);
+  for (const d of ["1212121212121212", "3434343434343434"]) {
+    const o = plain.receive(clientInitialPacket({ info: V1_INFO, dcid: hex(d), scid: SCID, token: nt2, payload: encodeCryptoFrame(0, small), padTo: 1200 }), PEER, T0);
+    assert.equal(o.kind, "accepted");
+  }
+});

@@ -38,6 +38,7 @@ import type { QuicAccepted, QuicDropped, QuicDropReason, QuicOutcome, QuicSend }
 import { openLongPacket, sealLongPacket } from "./packet_protection.ts";
 import { encodeRetry } from "./retry_packet.ts";
 import { type QuicTokenKind, type QuicTokenOptions, type QuicTokenRejection, QuicTokenSealer } from "./token.ts";
+import { TokenReplayFilter, type TokenReplayOptions } from "./token_replay.ts";
 import { encodeVersionNegotiation } from "./version_negotiation.ts";
 import { quicVersionByName, type QuicVersionInfo, quicVersionInfo, type QuicVersionName } from "./versions.ts";
 import { writeVarint } from "./varint.ts";
@@ -96,6 +97,12 @@ export interface QuicListenerOptions extends QuicTokenOptions {
   retryScidLength?: number;
   /** Pre-validation CRYPTO reassembly budget. */
   reassembly?: CryptoReassemblyOptions;
+  /**
+   * Each token validates one Initial only (default off): a second Initial with the same token
+   * within its lifetime is dropped (`token-replayed`). Leave it off when the caller feeds
+   * retransmitted Initials of accepted attempts back to the listener (`listenQuic` does not).
+   */
+  singleUseTokens?: boolean | TokenReplayOptions;
 }
 
 /** Counters of a listener. */
@@ -150,6 +157,7 @@ export class QuicListener {
   readonly #invalidToken: "close" | "drop";
   readonly #scidLength: number;
   readonly #reassembly: CryptoReassembly;
+  readonly #replay: TokenReplayFilter | undefined;
   /** Live counters. */
   readonly counters: QuicListenerCounters = {
     datagrams: 0,
@@ -179,6 +187,13 @@ export class QuicListener {
       throw new RangeError("retryScidLength must be an integer from 8 to 20");
     }
     this.#reassembly = new CryptoReassembly(options.reassembly);
+    const su = options.singleUseTokens;
+    this.#replay = su ? new TokenReplayFilter(su === true ? {} : su) : undefined;
+  }
+
+  /** The single-use token filter, when `singleUseTokens` is on. */
+  get replayFilter(): TokenReplayFilter | undefined {
+    return this.#replay;
   }
 
   /** The pre-validation CRYPTO reassembly budget (counters, for tests and monitoring). */
@@ -288,9 +303,14 @@ export class QuicListener {
     let tokenRejection: QuicTokenRejection | undefined;
     let originalDcid = h.dcid;
     let retryScid: Uint8Array | undefined;
+    let tokenExpiresAt = 0;
     if (token.length > 0) {
       const verdict = this.#tokens.open(token, { peer, version: h.version, dcid: h.dcid }, now);
       if (verdict.ok) {
+        if (this.#replay?.used(token, now)) {
+          return this.#dropped(drop("token-replayed", `${verdict.kind} token already used`));
+        }
+        tokenExpiresAt = (verdict.issuedAt + this.#tokens.lifetimeSeconds(verdict.kind) + 1) * 1000;
         validatedBy = verdict.kind;
         if (verdict.kind === "retry") {
           originalDcid = verdict.originalDcid!;
@@ -368,6 +388,7 @@ export class QuicListener {
         throw new TypeError(`decide() returned ${String(decision)}; expected retry, accept, refuse or ignore`);
     }
     this.counters.accepted++;
+    if (validated && this.#replay) this.#replay.markUsed(token, tokenExpiresAt, now);
     const accepted: QuicAccepted = {
       kind: "accepted",
       peer,

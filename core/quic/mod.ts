@@ -27,6 +27,7 @@ export {
   type QuicListenerCounters,
   type QuicListenerOptions,
 } from "./listener.ts";
+export { type TokenReplayCounters, TokenReplayFilter, type TokenReplayOptions } from "./token_replay.ts";
 export { retryUnderLoad, type RetryUnderLoad, type RetryUnderLoadOptions } from "./retry_policy.ts";
 export type {
   QuicAccepted,

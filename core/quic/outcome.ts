@@ -51,6 +51,8 @@ export type QuicDropReason =
   | "not-quic-tls"
   /** An invalid Retry token, dropped because `invalidToken: "drop"`. */
   | "invalid-token"
+  /** A valid token used a second time while `singleUseTokens` is on. */
+  | "token-replayed"
   /** The decision function said `"ignore"`. */
   | "ignored";
 

@@ -245,6 +245,11 @@ export class QuicTokenSealer {
     return this.#seal(KIND_NEW_TOKEN, this.#fixed(0, peer, this.#bindNewTokenPort, now), now);
   }
 
+  /** How long tokens of `kind` verify, in seconds. */
+  lifetimeSeconds(kind: QuicTokenKind): number {
+    return kind === "retry" ? this.#retryLifetime : this.#newTokenLifetime;
+  }
+
   /** The kind a token claims (its unauthenticated tag), or `undefined` when it is not one of ours. */
   static kindOf(token: Uint8Array): QuicTokenKind | undefined {
     if (token.length < MIN_TOKEN_LENGTH) return undefined;
