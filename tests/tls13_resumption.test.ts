@@ -143,3 +143,14 @@ test("QUIC: the ticket goes out at the application level and resumes a QUIC conn
   assert.equal(second.client.state, "connected");
   assert.equal(second.server.resumed, true);
 });
+
+test("a ticket resumes only under the server_name it was issued for", () => {
+  const first = firstSession({}, { serverName: "a.example" });
+  const same = resume(first.client, NOW + 1000, {}, { serverName: "a.example" });
+  assert.equal(same.server.resumed, true);
+  const other = resume(first.client, NOW + 1000, {}, { serverName: "b.example" });
+  assert.equal(other.client.state, "connected");
+  assert.equal(other.server.resumed, false);
+  const none = resume(first.client, NOW + 1000);
+  assert.equal(none.server.resumed, false);
+});

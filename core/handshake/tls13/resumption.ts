@@ -1,7 +1,8 @@
 /**
  * Accepting a resumption PSK offered in a ClientHello (RFC 8446 §4.2.9, §4.2.11): only
  * psk_dhe_ke (the (EC)DHE exchange always runs, so forward secrecy is kept); the first identity
- * that is one of our tickets, unexpired, for a suite with the negotiated hash, is selected, and
+ * that is one of our tickets, unexpired, for a suite with the negotiated hash and the same
+ * server_name, is selected, and
  * its binder MUST verify (decrypt_error otherwise). Identities we cannot use are skipped: the
  * handshake then falls back to a full one, as the RFC allows.
  *
@@ -50,6 +51,9 @@ export function selectResumption(
     if (!t) continue;
     if (suiteHash0(t.cipherSuite) !== hash) continue;
     if (now < t.issuedAt - 60_000 || now - t.issuedAt > t.lifetimeSeconds * 1000) continue;
+    // The certificate that authenticated the session was chosen for its server_name: resume only
+    // under the same name (RFC 6066 §3, RFC 8446 §4.6.1).
+    if (t.serverName !== (ch.serverName ?? "")) continue;
     const binder = offer.binders[i];
     if (binder.length !== hashOutputLength(hash)) {
       return { kind: "fail", reason: "decrypt-error", detail: "PSK binder of the wrong length" };

@@ -749,6 +749,7 @@ export class Tls13ServerEngine implements HandshakeEngine<Tls13CloseReason> {
         ageAdd,
         signatureScheme: this.#signatureScheme,
         psk,
+        serverName: c.sni ?? "",
       });
       psk.fill(0);
       messages.push(encodeNewSessionTicket(lifetime, ageAdd, nonce, ticket));

@@ -1,6 +1,6 @@
 /**
  * Stateless session tickets (RFC 8446 §4.6.1, RFC 5077's idea): everything a resumption needs
- * (suite, PSK, issue time, lifetime, ticket_age_add, the original signature scheme, ALPN, SNI)
+ * (suite, PSK, issue time, lifetime, ticket_age_add, the original signature scheme, SNI)
  * sealed with AES-256-GCM under the server's ticket key, so any server holding the key can
  * resume, and the server keeps nothing per client. Layout: `01 || nonce(12) || AEAD(contents)`
  * with the version byte as AAD. And the NewSessionTicket message that carries a ticket.
@@ -28,13 +28,15 @@ export interface TicketContents {
   readonly signatureScheme: number;
   /** The resumption PSK. */
   readonly psk: Uint8Array;
+  /** The server_name of the original connection ("" when none); a resumption must ask for the same name. */
+  readonly serverName: string;
 }
 
 /** Seals `contents` under `key` (32 bytes). */
 export function sealTicket(provider: CryptoProvider, key: Uint8Array, contents: TicketContents): Uint8Array {
   const w = new Writer(80);
   w.u16(contents.cipherSuite).u48(contents.issuedAt).u32(contents.lifetimeSeconds).u32(contents.ageAdd)
-    .u16(contents.signatureScheme).vector(1, contents.psk);
+    .u16(contents.signatureScheme).vector(1, contents.psk).vector(2, latin1(contents.serverName));
   const plain = w.finish();
   const nonce = provider.random(12);
   const aad = new Uint8Array([VERSION]);
@@ -61,6 +63,7 @@ export function openTicket(provider: CryptoProvider, key: Uint8Array, ticket: Ui
       ageAdd: r.u32("age_add"),
       signatureScheme: r.u16("scheme"),
       psk: r.vectorBytes(1, "psk", 32, 48).slice(),
+      serverName: String.fromCharCode(...r.vectorBytes(2, "server_name")),
     };
     r.expectEnd("ticket");
     return contents;
@@ -69,6 +72,12 @@ export function openTicket(provider: CryptoProvider, key: Uint8Array, ticket: Ui
   } finally {
     plain.fill(0);
   }
+}
+
+function latin1(s: string): Uint8Array {
+  const out = new Uint8Array(s.length);
+  for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i) & 0xff;
+  return out;
 }
 
 /** The NewSessionTicket handshake message (RFC 8446 §4.6.1), no extensions (no early data). */
