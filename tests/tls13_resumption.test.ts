@@ -154,3 +154,14 @@ test("a ticket resumes only under the server_name it was issued for", () => {
   const none = resume(first.client, NOW + 1000);
   assert.equal(none.server.resumed, false);
 });
+
+test("key rotation: tickets under a previous key still resume; the new key seals the new ticket", () => {
+  const first = firstSession();
+  const newKey = new Uint8Array(32).fill(0x77);
+  const rotated = resume(first.client, NOW + 1000, { sessionTickets: { key: newKey, previousKeys: [KEY] } });
+  assert.equal(rotated.server.resumed, true);
+  // The ticket it issued opens under the new key alone.
+  const again = resume(rotated.client, NOW + 2000, { sessionTickets: { key: newKey } });
+  assert.equal(again.server.resumed, true);
+  assert.throws(() => engine({ sessionTickets: { key: newKey, previousKeys: [new Uint8Array(3)] } }), /32 bytes/);
+});

@@ -37,6 +37,8 @@ export type Tls13Framing = "tls-records" | "quic";
 export interface SessionTicketOptions {
   /** 32-byte AES-256-GCM key sealing the tickets; share it among servers that should resume each other's sessions; rotate it to expire all tickets. */
   readonly key: Uint8Array;
+  /** Earlier keys still accepted for opening tickets (rotation grace), never used to seal. */
+  readonly previousKeys?: readonly Uint8Array[];
   /** ticket_lifetime in seconds (default 7200, at most 604800). */
   readonly lifetimeSeconds?: number;
   /** NewSessionTickets sent after each full or resumed handshake (default 1, 0..8). */

@@ -36,7 +36,7 @@ export function selectResumption(
   message: Uint8Array,
   transcriptPrefix: Uint8Array | undefined,
   hash: HashName,
-  ticketKey: Uint8Array,
+  ticketKeys: readonly Uint8Array[],
   now: number | undefined,
 ): ResumptionChoice {
   const offer = ch.preSharedKey;
@@ -47,7 +47,8 @@ export function selectResumption(
   }
   const n = Math.min(offer.identities.length, MAX_PSK_IDENTITIES_TRIED);
   for (let i = 0; i < n; i++) {
-    const t = openTicket(provider, ticketKey, offer.identities[i].identity);
+    let t: TicketContents | undefined;
+    for (const key of ticketKeys) if ((t = openTicket(provider, key, offer.identities[i].identity))) break;
     if (!t) continue;
     if (suiteHash0(t.cipherSuite) !== hash) continue;
     if (now < t.issuedAt - 60_000 || now - t.issuedAt > t.lifetimeSeconds * 1000) continue;

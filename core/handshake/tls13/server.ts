@@ -32,6 +32,14 @@
  *   `closed` action names the alert; QUIC sends CRYPTO_ERROR 0x100 + alert). The client's
  *   quic_transport_parameters are required (missing_extension otherwise) and ours are echoed.
  *
+ * ## Resumption (opt-in)
+ *
+ * With `sessionTickets`, NewSessionTickets follow the handshake: stateless, sealed under the
+ * server's key, bound to the suite's hash and the server_name. A ClientHello offering one (with
+ * psk_dhe_ke) resumes it after its binder verifies: no Certificate/CertificateVerify, always a
+ * fresh (EC)DHE exchange. Anything unusable falls back to a full handshake; a bad binder is
+ * decrypt_error.
+ *
  * ## 0-RTT
  *
  * Never accepted. When a ClientHello offers early_data and no HRR was sent, protected records
@@ -196,7 +204,9 @@ export class Tls13ServerEngine implements HandshakeEngine<Tls13CloseReason> {
     }
     if (options.sessionTickets) {
       const t = options.sessionTickets;
-      if (!(t.key instanceof Uint8Array) || t.key.length !== 32) throw new TypeError("sessionTickets.key must be 32 bytes");
+      for (const k of [t.key, ...(t.previousKeys ?? [])]) {
+        if (!(k instanceof Uint8Array) || k.length !== 32) throw new TypeError("sessionTickets.key / previousKeys must be 32 bytes");
+      }
       const life = t.lifetimeSeconds ?? 7200;
       if (!Number.isInteger(life) || life < 1 || life > 604800) throw new RangeError("sessionTickets.lifetimeSeconds must be in 1..604800");
       const count = t.count ?? 1;
@@ -598,7 +608,7 @@ export class Tls13ServerEngine implements HandshakeEngine<Tls13CloseReason> {
     // Resumption (opt-in): a ticket of ours whose binder verifies; otherwise a full handshake.
     const tickets = this.#opts.sessionTickets;
     const resumption = tickets
-      ? selectResumption(p, ch, message, this.#binderPrefix, hash, tickets.key, this.#now)
+      ? selectResumption(p, ch, message, this.#binderPrefix, hash, [tickets.key, ...(tickets.previousKeys ?? [])], this.#now)
       : { kind: "none" as const };
     if (resumption.kind === "fail") return this.#fail(resumption.reason, resumption.detail);
     const resumed = resumption.kind === "accept";
