@@ -302,6 +302,24 @@ test("openssl s_client -alpn h2 against a server that only speaks http/1.1: no_a
   }
 });
 
+test("headless chromium with X25519MLKEM768 preferred: the hybrid post-quantum group after a stateless HRR", async () => {
+  const chromium = requireTool("chromium");
+  const s = await startTlsServer({ certificate: cert, retry: "always", mode: "www", groups: [MLKEM, X25519, P256, P384] });
+  const client = spawnClient(chromium, [
+    "--headless", "--no-sandbox", "--disable-gpu", "--ignore-certificate-errors", "--no-first-run",
+    `--user-data-dir=${join(cert.dir, "chromium-mlkem")}`, "--dump-dom", `https://127.0.0.1:${s.port}/`,
+  ], 20_000);
+  try {
+    await within(client.done, 20_000, "chromium exit");
+    assert.match(client.stdout, /<td id="group">X25519MLKEM768<\/td>/, client.stdout.slice(0, 2000) + client.stderr.slice(-1500));
+    assert.match(client.stdout, /<td id="stateless">yes<\/td>/);
+    assert.ok(s.handshakes.length >= 1 && s.handshakes.every((h) => h.group === MLKEM && h.retried));
+  } finally {
+    await client.kill();
+    await s.close();
+  }
+});
+
 for (const [when, retry] of RETRIES) {
   test(`curl https:// ${when}: HTTP/1.0 200 naming the negotiated parameters`, async () => {
     const curl = requireTool("curl");
