@@ -31,8 +31,9 @@ import { ContentType, HandshakeType } from "../../constants/protocol.ts";
 import { ExtensionType } from "../../constants/extensions.ts";
 import { NamedGroup } from "../../constants/groups.ts";
 import { findExtension } from "../../messages/client_hello.ts";
-import { encodeDtlsRecord, readDtlsRecord } from "../../wire/record.ts";
-import { readDtlsHandshakeFragment } from "../../wire/handshake_header.ts";
+import { DTLS_RECORD_HEADER_LENGTH, encodeDtlsRecord, readDtlsRecord } from "../../wire/record.ts";
+import { DTLS_HANDSHAKE_HEADER_LENGTH, encodeDtlsHandshake, readDtlsHandshakeFragment } from "../../wire/handshake_header.ts";
+import { Writer } from "../../wire/writer.ts";
 import { DecodeError } from "../../wire/decode_error.ts";
 import { Dtls12RecordCipher } from "../../record/dtls12_protection.ts";
 import { ReplayWindow } from "../../record/dtls12_replay_window.ts";
@@ -55,6 +56,7 @@ import { encodeServerUseSrtp, selectSrtpProfile, SrtpProfile } from "./srtp.ts";
 import { changeCipherSpecRecord, type FlightRecord, fragmentMessage, maxRecordPlaintext, packDatagrams } from "./flight.ts";
 import { RetransmitTimer } from "./retransmit_timer.ts";
 import { alertName, DTLS12_CLOSE_ALERT, type Dtls12CloseReason } from "./close_reasons.ts";
+import { constantTimeEqual } from "../tls13/finished.ts";
 
 /** DTLS 1.2 wire version. */
 const DTLS12 = 0xfefd;
@@ -130,25 +132,6 @@ const CLIENT_SCHEMES = [0x0403, 0x0503, 0x0807, 0x0804, 0x0805, 0x0401, 0x0501];
 /** Epoch-1 records held while the ChangeCipherSpec is still missing (reordering). */
 const MAX_EARLY_RECORDS = 8;
 
-function concat(parts: readonly Uint8Array[]): Uint8Array {
-  let n = 0;
-  for (const p of parts) n += p.length;
-  const out = new Uint8Array(n);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
-
-function constantTimeEqual(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  let d = 0;
-  for (let i = 0; i < a.length; i++) d |= a[i] ^ b[i];
-  return d === 0;
-}
-
 /** Raised internally to end the connection; never escapes the engine. */
 class Abort {
   readonly reason: Dtls12CloseReason;
@@ -184,7 +167,7 @@ export class Dtls12Server implements HandshakeEngine<Dtls12CloseReason> {
   readonly #timer: RetransmitTimer;
   readonly #reassembler: HandshakeReassembler;
   /** Raw handshake messages, kept only while a CertificateVerify may need them (client auth). */
-  #transcript: Uint8Array[] = [];
+  #transcript: Writer | undefined;
   /** Running hash of the transcript, from the suite's selection on. */
   #transcriptRunning: RunningHash | undefined;
   readonly #clientRandom: Uint8Array;
@@ -245,7 +228,6 @@ export class Dtls12Server implements HandshakeEngine<Dtls12CloseReason> {
     this.#reassembler = new HandshakeReassembler({ firstMessageSeq: seq.clientMessageSeq + 1 });
     this.#clientRandom = accepted.clientHello.random.slice();
     this.#serverRandom = this.#provider.random(32);
-    this.#transcript.push(accepted.clientHelloMessage);
     try {
       this.#negotiateAndSendFlight4(now);
     } catch (e) {
@@ -291,8 +273,8 @@ export class Dtls12Server implements HandshakeEngine<Dtls12CloseReason> {
     if (!suite) throw new Abort("no-common-cipher-suite", `client offers ${ch.cipherSuites.length} suites, none usable with a ${key.kind} key`);
     this.#suite = suite;
     this.#transcriptRunning = this.#provider.runningHash(suite.hash);
-    for (const m of this.#transcript) this.#transcriptRunning.update(m);
-    if ((o.clientAuth ?? "off") === "off") this.#transcript = [];
+    this.#transcriptRunning.update(this.#accepted.clientHelloMessage);
+    if ((o.clientAuth ?? "off") !== "off") this.#transcript = new Writer(4096).bytes(this.#accepted.clientHelloMessage);
     const offeredGroups = ch.supportedGroups ?? [NamedGroup.secp256r1];
     const group = (o.groups ?? DEFAULT_GROUPS).find((g) => offeredGroups.includes(g) && this.#provider.supportsGroup(g));
     if (group === undefined) throw new Abort("no-common-group", `client groups ${offeredGroups.join(",")}`);
@@ -353,7 +335,7 @@ export class Dtls12Server implements HandshakeEngine<Dtls12CloseReason> {
     for (const [msgType, body] of bodies) {
       const messageSeq = this.#nextServerSeq++;
       records.push(...fragmentMessage({ msgType, messageSeq, body, epoch: 0 }, room));
-      this.#transcriptAppend(msgType, messageSeq, body);
+      this.#transcriptPush(encodeDtlsHandshake(msgType, messageSeq, body));
     }
     this.#flight = records;
     this.#flightIsFinal = false;
@@ -361,21 +343,9 @@ export class Dtls12Server implements HandshakeEngine<Dtls12CloseReason> {
     this.#actions.push({ kind: "timer", at: this.#timer.start(now) });
   }
 
-  #transcriptAppend(msgType: number, messageSeq: number, body: Uint8Array): void {
-    const m = new Uint8Array(12 + body.length);
-    m[0] = msgType;
-    m[1] = m[9] = body.length >>> 16;
-    m[2] = m[10] = body.length >>> 8;
-    m[3] = m[11] = body.length;
-    m[4] = messageSeq >>> 8;
-    m[5] = messageSeq;
-    m.set(body, 12);
-    this.#transcriptPush(m);
-  }
-
   #transcriptPush(message: Uint8Array): void {
     this.#transcriptRunning!.update(message);
-    if ((this.#options.clientAuth ?? "off") !== "off") this.#transcript.push(message);
+    this.#transcript?.bytes(message);
   }
 
   #transcriptHash(): Uint8Array {
@@ -455,7 +425,7 @@ export class Dtls12Server implements HandshakeEngine<Dtls12CloseReason> {
           this.stats.droppedRecords++;
           return;
         }
-        offset += 13 + rec.fragment.length;
+        offset += DTLS_RECORD_HEADER_LENGTH + rec.fragment.length;
         if (rec.version >>> 8 !== 0xfe) {
           this.stats.droppedRecords++;
           continue;
@@ -487,7 +457,7 @@ export class Dtls12Server implements HandshakeEngine<Dtls12CloseReason> {
       if (this.#readEpoch < 1) {
         // Reordered ahead of the ChangeCipherSpec: hold a few, open them once it arrives.
         if (this.#earlyRecords.length < MAX_EARLY_RECORDS) {
-          this.#earlyRecords.push(datagram.slice(recordOffset, recordOffset + 13 + fragment.length));
+          this.#earlyRecords.push(datagram.slice(recordOffset, recordOffset + DTLS_RECORD_HEADER_LENGTH + fragment.length));
         } else this.stats.droppedRecords++;
         return;
       }
@@ -560,7 +530,7 @@ export class Dtls12Server implements HandshakeEngine<Dtls12CloseReason> {
         this.stats.droppedRecords++;
         return;
       }
-      offset += 12 + frag.fragmentLength;
+      offset += DTLS_HANDSHAKE_HEADER_LENGTH + frag.fragmentLength;
       const verdict = this.#reassembler.add(frag);
       if (verdict === "old") {
         // Once per repeated message (its first fragment), not once per fragment.
@@ -611,12 +581,12 @@ export class Dtls12Server implements HandshakeEngine<Dtls12CloseReason> {
         case "wait-certificate-verify": {
           expect(HandshakeType.certificate_verify, "CertificateVerify");
           const { scheme, signature } = decodeCertificateVerify(m.body);
-          const signed = concat(this.#transcript);
+          const signed = this.#transcript!.finish();
           if (!CLIENT_SCHEMES.includes(scheme) || !this.#provider.verify(scheme, this.#peerSpki!, signed, signature)) {
             throw new Abort("bad-certificate-verify", `CertificateVerify (scheme 0x${scheme.toString(16)}) does not verify`);
           }
           this.#transcriptPush(m.transcriptBytes);
-          this.#transcript = []; // nothing signs the raw messages after this
+          this.#transcript = undefined; // nothing signs the raw messages after this
           this.#state = "wait-change-cipher-spec";
           if (this.#ccsPending) this.#changeCipherSpec(now);
           return;
@@ -706,7 +676,7 @@ export class Dtls12Server implements HandshakeEngine<Dtls12CloseReason> {
     this.#timer.stop();
     this.#actions.push({ kind: "timer", at: undefined });
     this.#state = "established";
-    this.#transcript = [];
+    this.#transcript = undefined;
     this.#transcriptRunning = undefined;
     const ch = this.#accepted.clientHello;
     this.#summary = {
