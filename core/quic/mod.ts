@@ -93,3 +93,12 @@ export {
 } from "./frames.ts";
 export { type InvariantLongHeader, type LongPacketLayout, readInvariantLongHeader, readLongPacketLayout } from "./long_header.ts";
 export { readVarint, type VarintRead, varintLength, writeVarint } from "./varint.ts";
+export {
+  decodeTransportParameters,
+  encodeTransportParameters,
+  integerParameter,
+  integerValue,
+  serverConnectionIdParameters,
+  type TransportParameter,
+  TransportParameterId,
+} from "./transport_parameters.ts";
