@@ -50,7 +50,7 @@ test("QuicListener: valid Initials (v1, v2) with bytes flipped or cut give typed
     hex(V.V1_PROTECTED_INITIAL),
     hex(V.V2_PROTECTED_INITIAL),
     clientInitialPacket({ info: V2_INFO, dcid: hex("0102030405060708"), scid: hex("09"), payload: encodeCryptoFrame(0, quicClientHello()), padTo: 1300 }),
-    clientInitialPacket({ info: V1_INFO, dcid: hex("0102030405060708"), scid: hex("09"), token: new Uint8Array(60).fill(0xb3), payload: encodeCryptoFrame(0, quicClientHello()), padTo: 1250 }),
+    clientInitialPacket({ info: V1_INFO, dcid: hex("0102030405060708"), scid: hex("09"), token: new Uint8Array(60).fill(0xb3).fill(0, 1, 2).fill(0xb7, 0, 1), payload: encodeCryptoFrame(0, quicClientHello()), padTo: 1250 }),
   ];
   fc.assert(
     fc.property(

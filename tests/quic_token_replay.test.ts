@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { TokenReplayFilter } from "../core/quic/token_replay.ts";
 
-const tok = (n: number) => new Uint8Array(40).map((_, i) => (i >= 1 && i < 13 ? (n >> ((i % 4) * 8)) & 0xff : 0xb0));
+const tok = (n: number) => new Uint8Array(40).map((_, i) => (i >= 2 && i < 14 ? (n >> ((i % 4) * 8)) & 0xff : 0xb0));
 
 test("TokenReplayFilter: remembers used tokens until they expire, bounded with oldest-first eviction", () => {
   const f = new TokenReplayFilter({ maxEntries: 3 });

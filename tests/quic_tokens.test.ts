@@ -22,8 +22,9 @@ const ctx = { peer: PEER, version: QUIC_V1, dcid: RSCID };
 test("Retry token: opens with the ODCID and Retry SCID; length and kind tag as documented", () => {
   const s = sealer();
   const t = s.sealRetry(retryFields, T0);
-  assert.equal(t.length, 1 + 12 + 4 + 1 + 19 + 4 + 1 + 8 + 1 + 16 + 16);
-  assert.equal(t[0] >> 4, 0xb);
+  assert.equal(t.length, 2 + 12 + 4 + 1 + 19 + 4 + 1 + 8 + 1 + 16 + 16);
+  assert.equal(t[0], 0xb7);
+  assert.equal(t[1], 0, "key id of the first fromSecret key");
   assert.equal(QuicTokenSealer.kindOf(t), "retry");
   const v = s.open(t, ctx, T0 + 3000);
   assert.ok(v.ok);
@@ -69,7 +70,7 @@ test("Port binding is configurable: a Retry token without port binding survives 
 test("NEW_TOKEN token: distinct kind, longer lifetime, address-bound not port-bound; kinds never substitute", () => {
   const s = sealer();
   const nt = s.sealNewToken(PEER, T0);
-  assert.equal(nt[0] >> 4, 0xc);
+  assert.equal(nt[0], 0x3c);
   assert.equal(QuicTokenSealer.kindOf(nt), "new-token");
   const fresh = { peer: { ...PEER, port: 61000 }, version: QUIC_V2, dcid: ODCID };
   const v = s.open(nt, fresh, T0 + 3_000_000);
@@ -82,7 +83,7 @@ test("NEW_TOKEN token: distinct kind, longer lifetime, address-bound not port-bo
   assert.deepEqual(s.open(nt, ctx, T0, "retry"), { ok: false, reason: "wrong-kind" });
   // Rewriting the kind nibble is caught by the AEAD (the tag byte is authenticated).
   const forged = nt.slice();
-  forged[0] = (0xb << 4) | (forged[0] & 15);
+  forged[0] = 0xb7;
   assert.deepEqual(s.open(forged, ctx, T0), { ok: false, reason: "bad-tag" });
 });
 

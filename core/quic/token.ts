@@ -10,8 +10,9 @@
  *
  * Layout (all of it opaque to clients):
  * ```
- * byte 0      kind tag (high nibble: 0xb Retry, 0xc NEW_TOKEN) | key id (low nibble)  -- AAD
- * bytes 1-12  random nonce
+ * byte 0      kind magic: 0xb7 Retry, 0x3c NEW_TOKEN                               -- AAD
+ * byte 1      key id (0..15)                                                    -- AAD
+ * bytes 2-13  random nonce
  * then        AES-128-GCM(plaintext) || 16-byte tag
  * plaintext   issued-at u32 seconds | flags u8 (bit 0: port bound) | peer binding (19 bytes)
  *             Retry only: version u32 | ODCID length u8 | ODCID | Retry SCID length u8 | Retry SCID
@@ -111,13 +112,19 @@ export const DEFAULT_RETRY_TOKEN_LIFETIME_SECONDS = 10;
 /** Default NEW_TOKEN token lifetime (seconds). */
 export const DEFAULT_NEW_TOKEN_LIFETIME_SECONDS = 3600;
 
-const KIND_RETRY = 0xb;
-const KIND_NEW_TOKEN = 0xc;
+/** First byte of a Retry token (a whole byte: a foreign token is taken for ours 1 time in 256). */
+const KIND_RETRY = 0xb7;
+/** First byte of a NEW_TOKEN token. */
+const KIND_NEW_TOKEN = 0x3c;
+/** Kind byte + key id byte. */
+const HEADER = 2;
 const NONCE_LENGTH = 12;
 const TAG_LENGTH = 16;
 const FIXED_PLAINTEXT = 4 + 1 + PEER_BINDING_LENGTH;
 /** Shortest token {@link QuicTokenSealer.open} will look at. */
-export const MIN_TOKEN_LENGTH = 1 + NONCE_LENGTH + FIXED_PLAINTEXT + TAG_LENGTH;
+export const MIN_TOKEN_LENGTH = HEADER + NONCE_LENGTH + FIXED_PLAINTEXT + TAG_LENGTH;
+/** Offset of the 12-byte random nonce in a token (unique per token: the single-use filter keys on it). */
+export const TOKEN_NONCE_OFFSET = HEADER;
 const LABEL = /* @__PURE__ */ new TextEncoder().encode("hellogate quic token key v1");
 
 function nonNegative(v: number | undefined, fallback: number, name: string): number {
@@ -206,11 +213,12 @@ export class QuicTokenSealer {
 
   #seal(kind: number, plaintext: Uint8Array, now: number): Uint8Array {
     const slot = this.#keyring.issuingKey(now);
-    const out = new Uint8Array(1 + NONCE_LENGTH + plaintext.length + TAG_LENGTH);
-    out[0] = (kind << 4) | (slot.id & 15);
+    const out = new Uint8Array(HEADER + NONCE_LENGTH + plaintext.length + TAG_LENGTH);
+    out[0] = kind;
+    out[1] = slot.id & 15;
     const nonce = this.#provider.random(NONCE_LENGTH);
-    out.set(nonce, 1);
-    out.set(this.#aead(slot.key).seal(nonce, out.subarray(0, 1), plaintext), 1 + NONCE_LENGTH);
+    out.set(nonce, HEADER);
+    out.set(this.#aead(slot.key).seal(nonce, out.subarray(0, HEADER), plaintext), HEADER + NONCE_LENGTH);
     plaintext.fill(0);
     return out;
   }
@@ -253,7 +261,8 @@ export class QuicTokenSealer {
   /** The kind a token claims (its unauthenticated tag), or `undefined` when it is not one of ours. */
   static kindOf(token: Uint8Array): QuicTokenKind | undefined {
     if (token.length < MIN_TOKEN_LENGTH) return undefined;
-    const k = token[0] >> 4;
+    const k = token[0];
+    if (token[1] > 15) return undefined;
     return k === KIND_RETRY ? "retry" : k === KIND_NEW_TOKEN ? "new-token" : undefined;
   }
 
@@ -264,9 +273,13 @@ export class QuicTokenSealer {
   open(token: Uint8Array, ctx: TokenContext, now: number, expect?: QuicTokenKind): QuicTokenVerdict {
     const claimed = QuicTokenSealer.kindOf(token);
     if (!claimed) return TOKEN_REJECTED["malformed"];
-    const key = this.#keyring.verifyingKey(token[0] & 15, now, this.#skew);
+    const key = this.#keyring.verifyingKey(token[1], now, this.#skew);
     if (!key) return TOKEN_REJECTED["unknown-key"];
-    const p = this.#aead(key).open(token.subarray(1, 1 + NONCE_LENGTH), token.subarray(0, 1), token.subarray(1 + NONCE_LENGTH));
+    const p = this.#aead(key).open(
+      token.subarray(HEADER, HEADER + NONCE_LENGTH),
+      token.subarray(0, HEADER),
+      token.subarray(HEADER + NONCE_LENGTH),
+    );
     if (!p) return TOKEN_REJECTED["bad-tag"];
     if (expect && claimed !== expect) return TOKEN_REJECTED["wrong-kind"];
     const issuedAt = u32(p, 0);
@@ -280,7 +293,7 @@ export class QuicTokenSealer {
     if (!equalBytes(want, p.subarray(5, 5 + PEER_BINDING_LENGTH))) return TOKEN_REJECTED["wrong-peer"];
     if (claimed === "new-token") {
       if (p.length !== FIXED_PLAINTEXT) return TOKEN_REJECTED["malformed"];
-      return { ok: true, kind: claimed, issuedAt, keyId: token[0] & 15, originalDcid: undefined, retryScid: undefined };
+      return { ok: true, kind: claimed, issuedAt, keyId: token[1], originalDcid: undefined, retryScid: undefined };
     }
     let at = FIXED_PLAINTEXT;
     if (at + 5 > p.length) return TOKEN_REJECTED["malformed"];
@@ -295,7 +308,7 @@ export class QuicTokenSealer {
     const retryScid = p.slice(at, at + rl);
     if (version !== ctx.version) return TOKEN_REJECTED["wrong-version"];
     if (!equalBytes(retryScid, ctx.dcid)) return TOKEN_REJECTED["wrong-connection-id"];
-    return { ok: true, kind: claimed, issuedAt, keyId: token[0] & 15, originalDcid, retryScid };
+    return { ok: true, kind: claimed, issuedAt, keyId: token[1], originalDcid, retryScid };
   }
 
   /** Redacted description. */

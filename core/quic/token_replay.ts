@@ -10,6 +10,7 @@
  *
  * @module
  */
+import { TOKEN_NONCE_OFFSET } from "./token.ts";
 
 /** Options of {@link TokenReplayFilter}. */
 export interface TokenReplayOptions {
@@ -44,7 +45,8 @@ export class TokenReplayFilter {
 
   #key(token: Uint8Array): string {
     let key = "";
-    for (let i = 1; i < 13 && i < token.length; i++) key += String.fromCharCode(token[i]);
+    const end = Math.min(token.length, TOKEN_NONCE_OFFSET + 12);
+    for (let i = TOKEN_NONCE_OFFSET; i < end; i++) key += String.fromCharCode(token[i]);
     return key;
   }
 
@@ -59,7 +61,7 @@ export class TokenReplayFilter {
   }
 
   /**
-   * Records the use of `token` (nonce `token[1..13)`), remembered until `expiresAt` (ms). Call it
+   * Records the use of `token` (keyed by its random nonce), remembered until `expiresAt` (ms). Call it
    * when the attempt is accepted: the datagrams of one multi-datagram ClientHello all carry the
    * same token.
    */
