@@ -14,15 +14,23 @@ import { ScriptedClient } from "./scripted_client.ts";
 import type { CryptoProvider, SigningKey } from "../core/crypto/provider.ts";
 import { portableProvider } from "../core/crypto/portable.ts";
 import { Reader } from "../core/wire/reader.ts";
-import { readDtlsRecord } from "../core/wire/record.ts";
-import { readDtlsHandshakeFragment } from "../core/wire/handshake_header.ts";
+import { Writer } from "../core/wire/writer.ts";
+import { DTLS_RECORD_HEADER_LENGTH, encodeDtlsRecord, readDtlsRecord } from "../core/wire/record.ts";
+import { DTLS_HANDSHAKE_HEADER_LENGTH, encodeDtlsHandshake, readDtlsHandshakeFragment } from "../core/wire/handshake_header.ts";
 import { HandshakeReassembler } from "../core/record/dtls12_reassembler.ts";
-import { Dtls12RecordCipher } from "../core/record/dtls12_protection.ts";
+import { Dtls12RecordCipher, dtls12RecordOverhead } from "../core/record/dtls12_protection.ts";
 import { dtls12Suite, type Dtls12Suite } from "../core/handshake/dtls12/suites.ts";
 import { exportKeyingMaterial, finishedVerifyData, keyBlock, masterSecret } from "../core/handshake/dtls12/prf.ts";
 import { parseCertificate } from "../core/pki/x509.ts";
 import { encodeCertificate, serverKeyExchangeSignedData } from "../core/handshake/dtls12/server_messages.ts";
-import { changeCipherSpecRecord, type FlightRecord, fragmentMessage, packDatagrams } from "../core/handshake/dtls12/flight.ts";
+import {
+  changeCipherSpecRecord,
+  type FlightRecord,
+  fragmentMessage,
+  maxRecordPlaintext,
+  packDatagrams,
+} from "../core/handshake/dtls12/flight.ts";
+import { concatBytes } from "./fragment.ts";
 
 /** Options of {@link Dtls12TestClient}. */
 export interface Dtls12TestClientOptions {
@@ -139,7 +147,7 @@ export class Dtls12TestClient {
     let offset = 0;
     while (offset < datagram.length) {
       const rec = readDtlsRecord(datagram, offset);
-      offset += 13 + rec.fragment.length;
+      offset += DTLS_RECORD_HEADER_LENGTH + rec.fragment.length;
       let plain: Uint8Array | undefined = rec.fragment;
       if (rec.epoch === 1) {
         if (this.#readEpoch !== 1 || !this.#read) continue;
@@ -155,7 +163,7 @@ export class Dtls12TestClient {
       else if (rec.contentType === 22) {
         for (let at = 0; at < plain.length;) {
           const f = readDtlsHandshakeFragment(plain, at);
-          at += 12 + f.fragmentLength;
+          at += DTLS_HANDSHAKE_HEADER_LENGTH + f.fragmentLength;
           this.#reassembler.add(f);
         }
         for (let m = this.#reassembler.next(); m; m = this.#reassembler.next()) {
@@ -232,29 +240,15 @@ export class Dtls12TestClient {
   }
 
   #hash(): Uint8Array {
-    let n = 0;
-    for (const t of this.#transcript) n += t.length;
-    const all = new Uint8Array(n);
-    let at = 0;
-    for (const t of this.#transcript) {
-      all.set(t, at);
-      at += t.length;
-    }
-    return this.#p.hash(this.#suite!.hash, all);
+    return this.#p.hash(this.#suite!.hash, concatBytes(this.#transcript));
   }
 
   #add(msgType: number, body: Uint8Array, epoch: number, records: FlightRecord[]): void {
     const seq = this.#nextSeq++;
-    records.push(...fragmentMessage({ msgType, messageSeq: seq, body, epoch }, (this.#o.mtu ?? 1200) - 13 - 24));
-    const whole = new Uint8Array(12 + body.length);
-    whole[0] = msgType;
-    whole[1] = whole[9] = body.length >>> 16;
-    whole[2] = whole[10] = body.length >>> 8;
-    whole[3] = whole[11] = body.length;
-    whole[4] = seq >>> 8;
-    whole[5] = seq;
-    whole.set(body, 12);
-    this.#transcript.push(whole);
+    // Room for the largest protection overhead of any suite (AES-GCM's explicit nonce + tag).
+    const room = maxRecordPlaintext(this.#o.mtu ?? 1200, dtls12RecordOverhead("aes-128-gcm"));
+    records.push(...fragmentMessage({ msgType, messageSeq: seq, body, epoch }, room));
+    this.#transcript.push(encodeDtlsHandshake(msgType, seq, body));
   }
 
   #flight5(): Uint8Array[] {
@@ -275,17 +269,10 @@ export class Dtls12TestClient {
     this.#write = new Dtls12RecordCipher(p, { aead: suite.aead, key: kb.clientKey, iv: kb.clientIv });
     this.#read = new Dtls12RecordCipher(p, { aead: suite.aead, key: kb.serverKey, iv: kb.serverIv });
     if (this.#certRequested && cert) {
-      let n = 0;
-      for (const t of this.#transcript) n += t.length;
-      const signed = new Uint8Array(n);
-      let at = 0;
-      for (const t of this.#transcript) {
-        signed.set(t, at);
-        at += t.length;
-      }
+      const signed = concatBytes(this.#transcript);
       const scheme = cert.key.schemes[0];
       const sig = cert.key.sign(scheme, signed);
-      this.#add(15, Uint8Array.of(scheme >>> 8, scheme & 0xff, sig.length >>> 8, sig.length & 0xff, ...sig), 0, records);
+      this.#add(15, new Writer(4 + sig.length).u16(scheme).vector(2, sig).finish(), 0, records);
     }
     records.push(changeCipherSpecRecord(0));
     const verify = finishedVerifyData(p, suite.hash, this.#master, "client", this.#hash());
@@ -304,10 +291,7 @@ export class Dtls12TestClient {
   #encode(type: number, epoch: number, payload: Uint8Array): Uint8Array {
     const seq = this.#writeSeq[epoch]++;
     if (epoch === 1) return this.#write!.seal(type, 0xfefd, 1, seq, payload);
-    const out = new Uint8Array(13 + payload.length);
-    out.set([type, 0xfe, 0xfd, 0, 0, 0, 0, 0, 0, (seq >>> 8) & 0xff, seq & 0xff, payload.length >>> 8, payload.length & 0xff]);
-    out.set(payload, 13);
-    return out;
+    return encodeDtlsRecord(type, 0xfefd, 0, seq, payload);
   }
 
   /** One protected application_data datagram. */
