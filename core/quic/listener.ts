@@ -32,7 +32,13 @@ import { type ClientHello, findExtension, parseClientHello } from "../messages/c
 import { formatPeer, normalizePeer, type PeerAddress } from "../peer.ts";
 import { CryptoReassembly, type CryptoReassemblyOptions } from "./crypto_reassembly.ts";
 import { type CryptoSegment, encodeConnectionClose, parseInitialFrames, TransportError } from "./frames.ts";
-import { clientInitialProtector, initialPacketKeys, initialSecrets, protectorOf } from "./initial_secrets.ts";
+import {
+  clientInitialProtector,
+  initialPacketKeys,
+  initialSecrets,
+  type PacketProtector,
+  protectorOf,
+} from "./initial_secrets.ts";
 import { readInvariantLongHeader, readLongPacketLayout } from "./long_header.ts";
 import type { QuicAccepted, QuicDropped, QuicDropReason, QuicOutcome, QuicSend } from "./outcome.ts";
 import { openLongPacket, sealLongPacket } from "./packet_protection.ts";
@@ -47,6 +53,9 @@ import { writeVarint } from "./varint.ts";
 export const MIN_INITIAL_DATAGRAM = 1200;
 /** Smallest Destination Connection ID of a client's first Initial (RFC 9000 §7.2). */
 export const MIN_INITIAL_DCID = 8;
+/** Client Initial key sets cached by DCID. */
+const KEY_CACHE_SIZE = 64;
+
 /** quic_transport_parameters extension type (RFC 9001 §8.2). */
 export const QUIC_TRANSPORT_PARAMETERS = 0x39;
 
@@ -158,6 +167,7 @@ export class QuicListener {
   readonly #scidLength: number;
   readonly #reassembly: CryptoReassembly;
   readonly #replay: TokenReplayFilter | undefined;
+  readonly #keyCache = new Map<string, PacketProtector>();
   /** Live counters. */
   readonly counters: QuicListenerCounters = {
     datagrams: 0,
@@ -211,6 +221,23 @@ export class QuicListener {
     return this.#tokens;
   }
 
+  /**
+   * The client Initial keys of `dcid`, from a small cache: retransmissions and the datagrams of a
+   * multi-datagram ClientHello share their DCID, and deriving keys is 5 HMACs. The keys derive from
+   * public values (salt and DCID), so caching them exposes nothing; the cache is bounded and
+   * FIFO, so a flood of distinct DCIDs only costs the derivation it would cost anyway.
+   */
+  #clientKeys(info: QuicVersionInfo, dcid: Uint8Array): PacketProtector {
+    const key = info.version + ":" + hex(dcid);
+    let k = this.#keyCache.get(key);
+    if (!k) {
+      k = clientInitialProtector(this.#provider, info, dcid);
+      if (this.#keyCache.size >= KEY_CACHE_SIZE) this.#keyCache.delete(this.#keyCache.keys().next().value!);
+      this.#keyCache.set(key, k);
+    }
+    return k;
+  }
+
   #dropped(d: QuicDropped): QuicDropped {
     const c = this.counters.dropped;
     c[d.reason] = (c[d.reason] ?? 0) + 1;
@@ -259,7 +286,7 @@ export class QuicListener {
     }
 
     // 3. Remove protection from every coalesced Initial with this DCID.
-    const keys = clientInitialProtector(this.#provider, info, h.dcid);
+    const keys = this.#clientKeys(info, h.dcid);
     const segments: CryptoSegment[] = [];
     let largestPn = -1;
     let at = 0;
