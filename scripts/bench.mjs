@@ -212,10 +212,26 @@ if (sectionErrors.length) results.sectionErrors = sectionErrors;
 results.load.after = loadNow();
 mkdirSync(join(root, "bench/results"), { recursive: true });
 const outFile = join(root, quick ? "bench/results/quick.json" : "bench/results/latest.json");
-writeFileSync(outFile, JSON.stringify(results, null, 2) + "\n");
-// A full run (all built-in measurements) also draws bench/results/latest.svg and rewrites this
-// CPU kind's results block in bench/README.md (bench/chart_tables.mjs); partial runs do not.
+// A full run (all built-in measurements) replaces latest.json, draws bench/results/latest.svg and
+// rewrites this CPU kind's results block in bench/README.md (bench/chart_tables.mjs). A partial
+// run (BENCH_SECTIONS, BENCH_SECTIONS_ONLY) replaces only the keys it produced in latest.json and
+// notes them under `partialUpdates`, so the rest of the last full run is kept.
 const full = !quick && !sectionsOnly && !sectionFilter && !process.env.BENCH_UDP_RUNTIMES;
+let written = results;
+if (!quick && !full && existsSync(outFile)) {
+  let previous;
+  try {
+    previous = JSON.parse(readFileSync(outFile, "utf8"));
+  } catch { /* unreadable: write this run alone */ }
+  if (previous) {
+    const own = ["date", "command", "cpu", "versions", "load", "seconds", "rounds"];
+    const keys = Object.keys(results).filter((k) => !own.includes(k));
+    written = { ...previous };
+    for (const k of keys) written[k] = results[k];
+    written.partialUpdates = [...(previous.partialUpdates ?? []), { date: results.date, keys, cpu: results.cpu, versions: results.versions, load: results.load }];
+  }
+}
+writeFileSync(outFile, JSON.stringify(written, null, 2) + "\n");
 if (full) {
   writeFileSync(join(root, "bench/results/latest.svg"), chartSvg(results));
   const readme = join(root, "bench/README.md");
