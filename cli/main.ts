@@ -8,21 +8,31 @@ import process from "node:process";
 import { type Args, type FlagSpec, parseArgs, UsageError } from "./args.ts";
 import { COMMAND_HELP, OVERVIEW } from "./help.ts";
 import { VERSION } from "./version.ts";
-import { listen, LISTEN_FLAGS } from "./listen.ts";
-import { inspect, INSPECT_FLAGS } from "./inspect.ts";
-import { keygen, KEYGEN_FLAGS } from "./keygen.ts";
-import { serve, SERVE_FLAGS } from "./serve.ts";
 
 interface Command {
   readonly flags: FlagSpec;
   readonly run: (args: Args) => number | Promise<number>;
 }
 
-const COMMANDS: Record<string, Command> = {
-  listen: { flags: LISTEN_FLAGS, run: listen },
-  serve: { flags: SERVE_FLAGS, run: serve },
-  inspect: { flags: INSPECT_FLAGS, run: inspect },
-  keygen: { flags: KEYGEN_FLAGS, run: keygen },
+// Each command's module is loaded only when it runs: `keygen` does not load the TLS engine, and
+// startup stays short.
+const COMMANDS: Record<string, () => Promise<Command>> = {
+  listen: async () => {
+    const m = await import("./listen.ts");
+    return { flags: m.LISTEN_FLAGS, run: m.listen };
+  },
+  serve: async () => {
+    const m = await import("./serve.ts");
+    return { flags: m.SERVE_FLAGS, run: m.serve };
+  },
+  inspect: async () => {
+    const m = await import("./inspect.ts");
+    return { flags: m.INSPECT_FLAGS, run: m.inspect };
+  },
+  keygen: async () => {
+    const m = await import("./keygen.ts");
+    return { flags: m.KEYGEN_FLAGS, run: m.keygen };
+  },
 };
 
 /** Runs the CLI with `argv` (without the runtime and script path); resolves with the exit code. */
@@ -50,9 +60,10 @@ export async function main(argv: string[]): Promise<number> {
       return 0;
     }
     if (first.startsWith("-")) throw new UsageError(`expected a command before ${first}`);
-    const cmd = COMMANDS[first];
-    if (!cmd) throw new UsageError(`unknown command ${first} (commands: ${Object.keys(COMMANDS).join(", ")})`);
+    const load = COMMANDS[first];
+    if (!load) throw new UsageError(`unknown command ${first} (commands: ${Object.keys(COMMANDS).join(", ")})`);
     command = first;
+    const cmd = await load();
     const args = parseArgs(argv.slice(1), cmd.flags, command);
     if (args.flags.get("help") === true) {
       process.stdout.write(COMMAND_HELP[command] + "\n");

@@ -28,7 +28,7 @@ test("cli serve --tcp --www --alpn: curl gets the page after a stateless retry; 
   const curl = requireTool("curl");
   const cli = startCli(["serve", "--tcp", "127.0.0.1:0", "--json", "--www", "--alpn", "h2,http/1.1"]);
   try {
-    const listening = await cli.nextJson();
+    const listening = await cli.nextJson(60000); // startup on a busy machine
     assert.deepEqual(Object.keys(listening), ["event", "tcp"]);
     assert.equal(listening.event, "listening");
     const port = portOf(listening.tcp);
@@ -67,7 +67,7 @@ test("cli serve --tcp --retry never --cert --key: openssl s_client completes 1-R
   const cert = makeCertificate("p256");
   const cli = startCli(["serve", "--tcp", "127.0.0.1:0", "--json", "--retry", "never", "--cert", cert.certPem, "--key", cert.keyPem]);
   try {
-    const port = portOf((await cli.nextJson()).tcp);
+    const port = portOf((await cli.nextJson(60000)).tcp);
     const c = await runUntilEcho(openssl, ["s_client", "-tls1_3", "-connect", `127.0.0.1:${port}`, "-servername", "localhost"], "hello-serve-echo");
     await c.kill();
     assert.match(c.stdout, /subject=CN ?= ?localhost/, "our certificate, not a generated one");
@@ -88,7 +88,7 @@ test("cli serve --udp: DTLS 1.2 echo server; openssl s_client -dtls1_2 completes
   const openssl = requireTool("openssl");
   const cli = startCli(["serve", "--udp", "127.0.0.1:0", "--json"]);
   try {
-    const listening = await cli.nextJson();
+    const listening = await cli.nextJson(60000); // startup on a busy machine
     assert.equal(listening.event, "listening");
     const port = portOf(listening.udp);
     const c = await runUntilEcho(openssl, ["s_client", "-dtls1_2", "-connect", `127.0.0.1:${port}`], "hello-serve-udp");

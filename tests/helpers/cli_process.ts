@@ -38,7 +38,7 @@ export function startCli(args: string[], { readStdout = true } = {}): CliChild {
   const exited = new Promise<[number | null, string | null]>((resolve) =>
     child.on("exit", (code, signal) => resolve([code, signal]))
   );
-  const nextLine = async (ms = 15000) => {
+  const nextLine = async (ms = 30000) => {
     const r = await within(lines.next(), ms, "cli stdout line");
     if (r.done) throw new Error(`stdout ended; stderr: ${err}`);
     return r.value;
