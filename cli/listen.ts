@@ -79,10 +79,7 @@ export async function listen(args: Args): Promise<number> {
     },
   });
   const { stats } = reporter;
-  const onEvent = (e: TransportEvent) => {
-    if (e.transport === "tcp" && (e.event === "accepted" || e.event === "closed")) stats.ended();
-    reporter.event(eventJson(e), eventText(e));
-  };
+  const onEvent = (e: TransportEvent) => reporter.event(eventJson(e), eventText(e));
 
   try {
     if (udpBind !== undefined) {
@@ -117,16 +114,14 @@ export async function listen(args: Args): Promise<number> {
           hostname: tcpBind.address,
           port: tcpBind.port,
           adapter,
-          engine: (peer) => {
-            stats.started();
-            return new StreamListener({ keyring, framing: "tls-records", peer, retryKeyShare });
-          },
+          engine: (peer) => new StreamListener({ keyring, framing: "tls-records", peer, retryKeyShare }),
           counters,
           onEvent,
           ...limits,
         }));
       // No continuation is configured: close accepted connections.
       const t = tcp;
+      stats.inProgressSource = () => t.pendingHandshakes;
       void (async () => {
         for await (const conn of t) conn.close();
       })();

@@ -34,9 +34,7 @@ export interface StatsSample {
 export class LiveStats {
   /** Datagrams fed to the UDP gate. */
   datagrams = 0;
-  /** Handshakes started and not finished (incremented and decremented by the command). */
-  inProgress = 0;
-  /** When set, the source of "handshakes in progress" instead of {@link LiveStats.inProgress}. */
+  /** Where "handshakes in progress" comes from (the listener's own count); 0 when unset. */
   inProgressSource: (() => number) | undefined;
   /** When set, more counters merged into every sample (e.g. handshakes completed). */
   extra: (() => Record<string, number>) | undefined;
@@ -47,16 +45,6 @@ export class LiveStats {
   constructor(counters: TransportCounters, now: number) {
     this.#counters = counters;
     this.#last = { at: now, datagrams: 0, hvr: counters.hvrSent, hrr: counters.hrrSent };
-  }
-
-  /** A handshake started (a TCP connection reached the gate). */
-  started(): void {
-    this.inProgress++;
-  }
-
-  /** A handshake ended (accepted or closed). */
-  ended(): void {
-    if (this.inProgress > 0) this.inProgress--;
   }
 
   /** Rates since the previous sample (or the start) and the current totals. */
@@ -70,7 +58,7 @@ export class LiveStats {
       datagramsPerSecond: rate(this.datagrams - this.#last.datagrams),
       hvrPerSecond: rate(c.hvrSent - this.#last.hvr),
       hrrPerSecond: rate(c.hrrSent - this.#last.hrr),
-      handshakesInProgress: this.inProgressSource ? this.inProgressSource() : this.inProgress,
+      handshakesInProgress: this.inProgressSource?.() ?? 0,
       ...this.extra?.(),
       counters: c.snapshot(),
     };
