@@ -132,14 +132,13 @@ test("cli listen/serve: a port in use exits 1 naming transport, address and reas
   const udpPort = udp.address().port;
   try {
     for (const adapter of ["auto", "node"]) {
-      for (
-        const [args, expected] of [
-          [["listen", "--tcp", `127.0.0.1:${port}`], `tcp 127.0.0.1:${port}`],
-          [["listen", "--udp", `127.0.0.1:${udpPort}`], `udp 127.0.0.1:${udpPort}`],
-          [["serve", "--tcp", `127.0.0.1:${port}`], `tcp 127.0.0.1:${port}`],
-          [["serve", "--udp", `127.0.0.1:${udpPort}`], `udp 127.0.0.1:${udpPort}`],
-        ]
-      ) {
+      const cases: [string[], string][] = [
+        [["listen", "--tcp", `127.0.0.1:${port}`], `tcp 127.0.0.1:${port}`],
+        [["listen", "--udp", `127.0.0.1:${udpPort}`], `udp 127.0.0.1:${udpPort}`],
+        [["serve", "--tcp", `127.0.0.1:${port}`], `tcp 127.0.0.1:${port}`],
+        [["serve", "--udp", `127.0.0.1:${udpPort}`], `udp 127.0.0.1:${udpPort}`],
+      ];
+      for (const [args, expected] of cases) {
         const r = cli([...args, "--adapter", adapter]);
         assert.equal(r.code, 1, `${args.join(" ")} ${adapter}: ${r.err}`);
         assert.equal(r.err, `hellogate: cannot listen on ${expected}: address already in use\n`, `${args.join(" ")} ${adapter}`);
