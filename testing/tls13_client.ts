@@ -25,7 +25,7 @@
  * @module
  */
 import { ml_kem768 } from "@noble/post-quantum/ml-kem.js";
-import type { CryptoProvider, EphemeralKey, HashName, RunningHash } from "../core/crypto/provider.ts";
+import type { CryptoProvider, EphemeralKey, HashName, RunningHash, SigningKey } from "../core/crypto/provider.ts";
 import { portableProvider } from "../core/crypto/portable.ts";
 import type { HandshakeEngine, HandshakeSummary, QuicLevel } from "../core/handshake/actions.ts";
 import {
@@ -96,6 +96,12 @@ export interface Tls13TestClientOptions {
   readonly resumeWith?: Tls13SessionTicket;
   /** Corrupt the PSK binder (for negative tests). */
   readonly corruptBinder?: boolean;
+  /** A client certificate chain (DER, leaf first) and key, sent when the server asks (CertificateRequest). */
+  readonly clientCertificate?: { readonly chain: readonly Uint8Array[]; readonly key: SigningKey };
+  /** Corrupt our CertificateVerify signature (for negative tests). */
+  readonly corruptClientSignature?: boolean;
+  /** Sign our CertificateVerify with this scheme even if the server did not offer it (for negative tests). */
+  readonly forceClientScheme?: number;
 }
 
 /** A NewSessionTicket as the client keeps it. Contains the PSK: tests only. */
@@ -488,6 +494,7 @@ export class Tls13TestClient {
   }
 
   #master: Uint8Array | undefined;
+  #certRequest: { context: Uint8Array; sigAlgs: number[] } | undefined;
   #resumptionMaster: Uint8Array | undefined;
   /** Tickets received (NewSessionTicket), usable as `resumeWith` in a later client. */
   readonly tickets: Tls13SessionTicket[] = [];
@@ -508,6 +515,27 @@ export class Tls13TestClient {
   #encrypted(type: number, message: Uint8Array, body: Uint8Array): void {
     const t = this.#transcript!;
     const expect = { ee: 8, cert: 11, cv: 15, fin: 20 }[this.#pendingEncrypted];
+    if (type === 13 && this.#pendingEncrypted === "cert" && !this.#certRequest) {
+      // CertificateRequest (RFC 8446 §4.3.2): its context and signature_algorithms.
+      const r = new Reader(body);
+      const context = r.vectorBytes(1, "certificate_request_context").slice();
+      const [es, ee] = r.vector(2, "extensions");
+      r.expectEnd("certificate_request");
+      const er = new Reader(body, es, ee);
+      let sigAlgs: number[] = [];
+      while (er.remaining > 0) {
+        const et = er.u16("type");
+        const data = new Reader(er.vectorBytes(2, "data"));
+        if (et !== 13) continue;
+        const list = new Reader(data.vectorBytes(2, "signature_algorithms", 2));
+        sigAlgs = [];
+        while (list.remaining > 0) sigAlgs.push(list.u16("scheme"));
+      }
+      if (sigAlgs.length === 0) return this.#error("CertificateRequest without signature_algorithms");
+      this.#certRequest = { context, sigAlgs };
+      t.update(message);
+      return;
+    }
     if (type !== expect) return this.#error(`expected handshake type ${expect}, got ${type}`);
     if (type === 8) {
       const r = new Reader(body);
@@ -568,15 +596,38 @@ export class Tls13TestClient {
       this.#clientApp = app.clientApplicationTrafficSecret;
       this.#serverApp = app.serverApplicationTrafficSecret;
       this.#exporter = app.exporterMasterSecret;
-      const fin = encodeTlsHandshake(20, finishedVerifyData(this.#p, this.#hash, this.#clientHs!, h));
+      const flight: Uint8Array[] = [];
+      if (this.#certRequest) {
+        // Our Certificate (possibly empty) and, with a certificate, our CertificateVerify.
+        const mine = this.#o.clientCertificate;
+        const cw = new Writer(64);
+        cw.vector(1, this.#certRequest.context).nested(3, (w) => {
+          for (const c of mine?.chain ?? []) w.vector(3, c).u16(0);
+        });
+        const certMsg = encodeTlsHandshake(11, cw.finish());
+        t.update(certMsg);
+        flight.push(certMsg);
+        if (mine && mine.chain.length > 0) {
+          const scheme = this.#o.forceClientScheme ?? mine.key.schemes.find((x) => this.#certRequest!.sigAlgs.includes(x));
+          if (scheme === undefined) return this.#error("no signature scheme for our client certificate");
+          const signature = mine.key.sign(scheme, certificateVerifyContent(t.digest(), "client"));
+          if (this.#o.corruptClientSignature) signature[signature.length - 1] ^= 1;
+          const cv = encodeTlsHandshake(15, new Writer(4 + signature.length).u16(scheme).vector(2, signature).finish());
+          t.update(cv);
+          flight.push(cv);
+        }
+      }
+      const fin = encodeTlsHandshake(20, finishedVerifyData(this.#p, this.#hash, this.#clientHs!, t.digest()));
       t.update(fin);
+      flight.push(fin);
+      const clientFlight = concat(flight);
       this.#resumptionMaster = resumptionMasterSecret(this.#p, this.#hash, this.#master!, t.digest());
       if (this.#quic) {
-        this.output.push({ bytes: fin, level: "handshake" });
+        this.output.push({ bytes: clientFlight, level: "handshake" });
       } else {
         this.#emitCcs();
         const w = new Tls13RecordProtection(this.#p, this.#suite, this.#clientHs!);
-        this.output.push({ bytes: w.seal(22, fin) });
+        this.output.push({ bytes: w.seal(22, clientFlight) });
         this.#write = new Tls13RecordProtection(this.#p, this.#suite, this.#clientApp);
         this.#read = new Tls13RecordProtection(this.#p, this.#suite, this.#serverApp, this.#o.recordSizeLimit ?? 16385);
       }

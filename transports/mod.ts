@@ -163,6 +163,7 @@ export type {
   AlpnSelector,
   CertificateRequestInfo,
   CertificateSelector,
+  ClientAuthOptions,
   ServerCertificate,
   SessionTicketOptions,
   Tls13Framing,

@@ -34,6 +34,10 @@ export type Tls13CloseReason =
   | "early-data-limit"
   /** A handshake message larger than the engine's cap → illegal_parameter (OpenSSL's "excessive message size"). */
   | "message-too-large"
+  /** Client authentication is required and the client sent no certificate → certificate_required. */
+  | "certificate-required"
+  /** The client's certificate does not parse, or the application's verifier refused it → bad_certificate. */
+  | "bad-certificate"
   /** Our own failure (e.g. a certificate selector that threw) → internal_error. */
   | "internal-error"
   /** The peer sent a fatal alert (or a warning other than close_notify/user_canceled). */
@@ -68,6 +72,8 @@ export const TLS13_CLOSE_ALERTS: Readonly<Record<Tls13CloseReason, AlertInfo | u
   "key-update-flood": { description: 10, name: "unexpected_message" },
   "early-data-limit": { description: 10, name: "unexpected_message" },
   "message-too-large": { description: 47, name: "illegal_parameter" },
+  "certificate-required": { description: 116, name: "certificate_required" },
+  "bad-certificate": { description: 42, name: "bad_certificate" },
   "internal-error": { description: 80, name: "internal_error" },
   "peer-alert": undefined,
   "peer-close-notify": undefined,

@@ -6,6 +6,7 @@
 export { Tls13ServerEngine, type Tls13ServerState } from "./server.ts";
 export type {
   AlpnSelector,
+  ClientAuthOptions,
   CertificateRequestInfo,
   CertificateSelector,
   ServerCertificate,

@@ -45,6 +45,19 @@ export interface SessionTicketOptions {
   readonly count?: number;
 }
 
+/** Client authentication (opt-in, RFC 8446 §4.3.2). */
+export interface ClientAuthOptions {
+  /** `request`: ask, accept an empty Certificate; `require`: certificate_required without one. */
+  readonly mode: "request" | "require";
+  /**
+   * Decides whether a presented chain (DER, leaf first) is acceptable (default: any chain whose
+   * CertificateVerify verifies, as WebRTC does with fingerprints). `false` → bad_certificate.
+   */
+  readonly verify?: (chain: readonly Uint8Array[]) => boolean;
+  /** signature_algorithms sent in the CertificateRequest (default ECDSA P-256/P-384, Ed25519, RSA-PSS). */
+  readonly signatureAlgorithms?: readonly number[];
+}
+
 /** Options of {@link Tls13ServerEngine}. */
 export interface Tls13ServerOptions {
   /** The crypto provider (`portableProvider`, or the native one from `transports/`). */
@@ -91,6 +104,11 @@ export interface Tls13ServerOptions {
    * fresh (EC)DHE exchange (psk_dhe_ke); 0-RTT stays refused.
    */
   readonly sessionTickets?: SessionTicketOptions;
+  /**
+   * Client certificates (default off). The summary then carries `peerCertificates` and
+   * `peerCertificateFingerprint`. No session tickets are issued on such connections.
+   */
+  readonly clientAuth?: ClientAuthOptions;
   /**
    * The current time (ms) for a ClientHello handed over in the constructor's `accepted`
    * (ticket expiry); default the cookie's issue time, else no resumption for that ClientHello.

@@ -104,12 +104,30 @@ import { encodeServerHello } from "./server_hello.ts";
 import { encodeEncryptedExtensions } from "./encrypted_extensions.ts";
 import { encodeCertificate } from "./certificate.ts";
 import { certificateVerifyContent, encodeCertificateVerify } from "./certificate_verify.ts";
+
+/** signature_algorithms of our CertificateRequest unless `clientAuth.signatureAlgorithms` says otherwise. */
+const DEFAULT_CLIENT_SIGNATURE_ALGORITHMS: readonly number[] = [0x0403, 0x0503, 0x0807, 0x0804, 0x0805];
 import { constantTimeEqual, encodeFinished } from "./finished.ts";
 import { decodeKeyUpdate, encodeKeyUpdate } from "./key_update.ts";
+import {
+  encodeCertificateRequest,
+  fingerprintHex,
+  parseCertificateVerify,
+  parseClientCertificate,
+} from "./client_certificate.ts";
+import { isLegacySignatureScheme } from "./certificate_verify.ts";
+import { parseCertificate } from "../../pki/x509.ts";
 import { encodeStatefulHelloRetryRequest, messageHashOf } from "./hello_retry.ts";
 
 /** Where the engine is in the handshake. */
-export type Tls13ServerState = "wait-client-hello" | "wait-client-hello-2" | "wait-finished" | "connected" | "closed";
+export type Tls13ServerState =
+  | "wait-client-hello"
+  | "wait-client-hello-2"
+  | "wait-client-certificate"
+  | "wait-client-certificate-verify"
+  | "wait-finished"
+  | "connected"
+  | "closed";
 
 const CT_CCS = 20, CT_ALERT = 21, CT_HANDSHAKE = 22, CT_APPDATA = 23;
 const HT_CLIENT_HELLO = 1, HT_FINISHED = 20, HT_KEY_UPDATE = 24;
@@ -162,7 +180,8 @@ export class Tls13ServerEngine implements HandshakeEngine<Tls13CloseReason> {
   #serverAppSecret: Uint8Array | undefined;
   #clientHsSecret: Uint8Array | undefined;
   #exporterSecret: Uint8Array | undefined;
-  #expectedClientFinished: Uint8Array | undefined;
+  #peerChain: Uint8Array[] | undefined;
+  #peerSpki: Uint8Array | undefined;
 
   // Bounds and counters.
   #skipEarlyData = false;
@@ -463,7 +482,8 @@ export class Tls13ServerEngine implements HandshakeEngine<Tls13CloseReason> {
   #receiveQuic(bytes: Uint8Array, level: QuicLevel): void {
     const expected: QuicLevel = this.#state === "wait-client-hello" || this.#state === "wait-client-hello-2"
       ? "initial"
-      : this.#state === "wait-finished"
+      : this.#state === "wait-finished" || this.#state === "wait-client-certificate" ||
+          this.#state === "wait-client-certificate-verify"
       ? "handshake"
       : "application";
     if (level !== expected) {
@@ -496,6 +516,16 @@ export class Tls13ServerEngine implements HandshakeEngine<Tls13CloseReason> {
           else this.#onClientHello2(ch, message);
           continue;
         }
+        case "wait-client-certificate":
+          if (m.msgType !== 11) return this.#fail("unexpected-message", `handshake type ${m.msgType} instead of the client Certificate`);
+          this.#onClientCertificate(message, body);
+          continue;
+        case "wait-client-certificate-verify":
+          if (m.msgType !== 15) {
+            return this.#fail("unexpected-message", `handshake type ${m.msgType} instead of the client CertificateVerify`);
+          }
+          this.#onClientCertificateVerify(message, body);
+          continue;
         case "wait-finished":
           if (m.msgType !== HT_FINISHED) return this.#fail("unexpected-message", `handshake type ${m.msgType} instead of Finished`);
           if (this.#asm.buffered > 0) return this.#fail("unexpected-message", "data after the Finished in its record");
@@ -607,7 +637,8 @@ export class Tls13ServerEngine implements HandshakeEngine<Tls13CloseReason> {
     const t = this.#transcript!;
     // Resumption (opt-in): a ticket of ours whose binder verifies; otherwise a full handshake.
     const tickets = this.#opts.sessionTickets;
-    const resumption = tickets
+    // Tickets carry no client identity: with client authentication, never resume.
+    const resumption = tickets && !this.#opts.clientAuth
       ? selectResumption(p, ch, message, this.#binderPrefix, hash, [tickets.key, ...(tickets.previousKeys ?? [])], this.#now)
       : { kind: "none" as const };
     if (resumption.kind === "fail") return this.#fail(resumption.reason, resumption.detail);
@@ -637,6 +668,12 @@ export class Tls13ServerEngine implements HandshakeEngine<Tls13CloseReason> {
     });
     t.update(ee);
     const flight = [ee];
+    const askClient = this.#opts.clientAuth !== undefined && !resumed;
+    if (askClient) {
+      const cr = encodeCertificateRequest(this.#opts.clientAuth!.signatureAlgorithms ?? DEFAULT_CLIENT_SIGNATURE_ALGORITHMS);
+      t.update(cr);
+      flight.push(cr);
+    }
     if (!resumed) {
       // A PSK handshake authenticates through the PSK: no Certificate / CertificateVerify (RFC 8446 §2.2).
       const cert = encodeCertificate(c.certificate.chain);
@@ -650,7 +687,6 @@ export class Tls13ServerEngine implements HandshakeEngine<Tls13CloseReason> {
     t.update(fin);
     const serverFinishedHash = t.digest();
     const app = applicationSecrets(p, hash, hs.masterSecret, serverFinishedHash);
-    this.#expectedClientFinished = finishedVerifyData(p, hash, hs.clientHandshakeTrafficSecret, serverFinishedHash);
     this.#clientAppSecret = app.clientApplicationTrafficSecret;
     this.#serverAppSecret = app.serverApplicationTrafficSecret;
     this.#exporterSecret = app.exporterMasterSecret;
@@ -679,10 +715,10 @@ export class Tls13ServerEngine implements HandshakeEngine<Tls13CloseReason> {
     hs.serverHandshakeTrafficSecret.fill(0);
     hs.handshakeSecret.fill(0);
     // Kept only to derive resumption_master_secret once the client Finished is in.
-    if (tickets && (tickets.count ?? 1) > 0) this.#masterSecret = hs.masterSecret;
+    if (tickets && (tickets.count ?? 1) > 0 && !this.#opts.clientAuth) this.#masterSecret = hs.masterSecret;
     else hs.masterSecret.fill(0);
     hs.earlySecret.fill(0);
-    this.#state = "wait-finished";
+    this.#state = askClient ? "wait-client-certificate" : "wait-finished";
   }
 
   #receiveLimit(ch: ClientHello): number {
@@ -696,15 +732,52 @@ export class Tls13ServerEngine implements HandshakeEngine<Tls13CloseReason> {
     return peer === undefined ? MAX_TLS13_PLAINTEXT : Math.min(MAX_TLS13_PLAINTEXT, peer - 1);
   }
 
+  #onClientCertificate(message: Uint8Array, body: Uint8Array): void {
+    const chain = parseClientCertificate(body);
+    if (chain === "bad-context") return this.#fail("illegal-parameter", "certificate_request_context does not match ours");
+    this.#transcript!.update(message);
+    const auth = this.#opts.clientAuth!;
+    if (chain.length === 0) {
+      if (auth.mode === "require") return this.#fail("certificate-required", "the client sent no certificate");
+      this.#state = "wait-finished";
+      return;
+    }
+    let spki: Uint8Array;
+    try {
+      spki = parseCertificate(chain[0]).spki;
+    } catch {
+      return this.#fail("bad-certificate", "the client's certificate does not parse");
+    }
+    if (auth.verify && !auth.verify(chain)) return this.#fail("bad-certificate", "the client's certificate was refused");
+    this.#peerChain = chain;
+    this.#peerSpki = spki;
+    this.#state = "wait-client-certificate-verify";
+  }
+
+  #onClientCertificateVerify(message: Uint8Array, body: Uint8Array): void {
+    const { scheme, signature } = parseCertificateVerify(body);
+    const offered = this.#opts.clientAuth!.signatureAlgorithms ?? DEFAULT_CLIENT_SIGNATURE_ALGORITHMS;
+    if (!offered.includes(scheme) || isLegacySignatureScheme(scheme)) {
+      return this.#fail("illegal-parameter", `client CertificateVerify with scheme 0x${scheme.toString(16)} we did not offer`);
+    }
+    const content = certificateVerifyContent(this.#transcript!.digest(), "client");
+    if (!this.#provider.verify(scheme, this.#peerSpki!, content, signature)) {
+      return this.#fail("decrypt-error", "the client's CertificateVerify does not verify");
+    }
+    this.#transcript!.update(message);
+    this.#state = "wait-finished";
+  }
+
   #onClientFinished(message: Uint8Array, body: Uint8Array): void {
-    if (body.length !== this.#expectedClientFinished!.length) {
+    // Transcript-Hash(ClientHello..server Finished [, client Certificate, CertificateVerify]).
+    const expected = finishedVerifyData(this.#provider, this.#hash, this.#clientHsSecret!, this.#transcript!.digest());
+    if (body.length !== expected.length) {
       return this.#fail("decode-error", `Finished of ${body.length} bytes`);
     }
-    if (!constantTimeEqual(body, this.#expectedClientFinished!)) {
+    if (!constantTimeEqual(body, expected)) {
       return this.#fail("decrypt-error", "the client Finished does not verify");
     }
     this.#transcript!.update(message);
-    this.#expectedClientFinished = undefined;
     this.#clientHsSecret?.fill(0);
     this.#clientHsSecret = undefined;
     const c = this.#choice!;
@@ -722,6 +795,12 @@ export class Tls13ServerEngine implements HandshakeEngine<Tls13CloseReason> {
       sni: c.sni,
       retried: this.#retried,
       peer: this.#peer,
+      ...(this.#peerChain
+        ? {
+          peerCertificates: this.#peerChain,
+          peerCertificateFingerprint: fingerprintHex(this.#provider.hash("sha256", this.#peerChain[0])),
+        }
+        : {}),
     };
     this.#actions.push({ kind: "handshake-complete", summary: this.#summary });
     this.#issueTickets();
