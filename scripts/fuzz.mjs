@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // `npm run fuzz`: the mutation fuzzer (tests/fuzz/mutation_fuzzer.ts: real captures and CH2s with
 // valid cookies, mutated, fed to both listeners and the ClientHello parser) under Deno and Bun in
-// parallel, each until --execs executions (default 10,000,000) or --seconds (default 900),
-// whichever comes first; then the fast-check properties in tests/fuzz/*.test.ts (skip them with
+// parallel, each until --execs executions (default 10,000,000) or --seconds (default 1800),
+// whichever comes first (10M take ~3 min of CPU per runtime; on a busy machine much longer); then the fast-check properties in tests/fuzz/*.test.ts (skip them with
 // --no-properties; HELLOGATE_FUZZ_RUNS sets their run count). Prints the execution counts.
 //
 //   node scripts/fuzz.mjs [--execs N] [--seconds S] [--seed X] [--runtimes deno,bun] [--no-properties]
@@ -17,7 +17,7 @@ const arg = (name, fallback) => {
   return i >= 0 ? argv[i + 1] : fallback;
 };
 const execs = Number(arg("execs", "10000000"));
-const seconds = Number(arg("seconds", "900"));
+const seconds = Number(arg("seconds", "1800"));
 const seed = Number(arg("seed", String(Date.now() & 0x7fffffff)));
 const runtimes = arg("runtimes", "deno,bun").split(",");
 if (!(execs >= 1) || !(seconds > 0)) {
