@@ -290,6 +290,8 @@ test("end(): the transport ending closes with end-of-stream and no alert; input 
 test("property: random bytes after a valid ClientHello never throw and end typed", () => randomTailNeverThrows(100, false));
 test("property: the same with stubbed signing/key exchange (fast)", () => randomTailNeverThrows(500, true));
 test("property: a real session with bytes mutated, dropped or split never throws and ends typed", () => mutatedSessionNeverThrows(200));
+test("property: the same with client authentication (client Certificate/CertificateVerify mutated)", () =>
+  mutatedSessionNeverThrows(150, undefined, true));
 test("property: a mutated ClientHello never throws and ends typed", () => mutatedClientHelloNeverThrows(500));
 test("property: a mutated resumption ClientHello (ticket, binder) never throws and ends typed", () => mutatedResumptionNeverThrows(300));
 

@@ -18,3 +18,5 @@ test(`fuzz: Tls13ServerEngine, mutated ClientHello (${runs} runs)`, () => mutate
 test(`fuzz: Tls13ServerEngine, mutated real session (${Math.ceil(runs / 10)} runs)`, () =>
   mutatedSessionNeverThrows(Math.ceil(runs / 10), seed));
 test(`fuzz: Tls13ServerEngine, mutated resumption ClientHello (${runs} runs)`, () => mutatedResumptionNeverThrows(runs, seed));
+test(`fuzz: Tls13ServerEngine, mutated real session with client auth (${Math.ceil(runs / 10)} runs)`, () =>
+  mutatedSessionNeverThrows(Math.ceil(runs / 10), seed, true));

@@ -57,9 +57,13 @@ function concat(parts: Uint8Array[]): Uint8Array {
 }
 
 /** A real client's bytes for a whole session against a real engine: CH1, then CCS + Finished + data + KeyUpdate. */
-function recordedSession(): Uint8Array {
-  const server = new Tls13ServerEngine({ provider: portableProvider, certificates: [certificateFor()] });
-  const client = new Tls13TestClient({ alpn: ["h2"], serverName: "x" });
+function recordedSession(clientAuth: boolean): Uint8Array {
+  const server = new Tls13ServerEngine({
+    provider: portableProvider,
+    certificates: [certificateFor()],
+    clientAuth: clientAuth ? { mode: "require" } : undefined,
+  });
+  const client = new Tls13TestClient({ alpn: ["h2"], serverName: "x", clientCertificate: clientAuth ? certificateFor("ed25519") : undefined });
   const ch = client.start();
   client.takeOutput();
   server.receive(ch, 0);
@@ -84,8 +88,8 @@ export function randomTailNeverThrows(runs: number, fast: boolean, seed?: number
 }
 
 /** A real session's bytes with flips, a truncation and arbitrary chunking (real engine: keys must match). */
-export function mutatedSessionNeverThrows(runs: number, seed?: number): void {
-  const whole = recordedSession();
+export function mutatedSessionNeverThrows(runs: number, seed?: number, clientAuth = false): void {
+  const whole = recordedSession(clientAuth);
   fc.assert(
     fc.property(
       fc.array(fc.record({ at: fc.nat(whole.length - 1), xor: fc.integer({ min: 1, max: 255 }) }), { maxLength: 4 }),
@@ -102,7 +106,14 @@ export function mutatedSessionNeverThrows(runs: number, seed?: number): void {
           prev = c;
         }
         chunks.push(bytes.subarray(prev));
-        feed(new Tls13ServerEngine({ provider: portableProvider, certificates: [certificateFor()] }), chunks);
+        feed(
+          new Tls13ServerEngine({
+            provider: portableProvider,
+            certificates: [certificateFor()],
+            clientAuth: clientAuth ? { mode: "require" } : undefined,
+          }),
+          chunks,
+        );
       },
     ),
     { numRuns: runs, seed },
