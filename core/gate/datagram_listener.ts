@@ -39,7 +39,8 @@
  * @module
  */
 import type { CookieKeyring } from "./cookie/keyring.ts";
-import { HVR_COOKIE_LENGTH, verifyHvrCookie, writeHvrCookie } from "./cookie/hvr_cookie.ts";
+import { HVR_COOKIE_LENGTH, type HvrBoundHello, verifyHvrCookie, writeHvrCookie } from "./cookie/hvr_cookie.ts";
+import { offersVersion, readHvrFields } from "./cookie/hvr_fields.ts";
 import type { CookieRejection } from "./cookie/verdict.ts";
 import { type ClientHello, parseClientHello } from "../messages/client_hello.ts";
 import {
@@ -360,10 +361,12 @@ export class DatagramListener {
 
   /** A whole ClientHello body. */
   #whole(peer: PeerAddress, now: number, m: MessageContext): DatagramOutcome {
+    const b = m.body;
+    const fast = this.#fastHelloVerifyRequest(peer, now, m);
+    if (fast) return fast;
     let ch: ClientHello;
     // A ClientHello with a legacy cookie may be accepted: decode it from a private copy right away
     // (the accepted result must not alias the caller's datagram), so it is decoded only once.
-    const b = m.body;
     const owned = b.length > 35 && 36 + b[34] <= b.length && b[35 + b[34]] !== 0
       ? encodeDtlsHandshake(HandshakeType.client_hello, m.messageSeq, b)
       : undefined;
@@ -409,7 +412,25 @@ export class DatagramListener {
     return this.#sendHvr(ch, peer, now, m.recordSequence, m.bytesIn, protocol);
   }
 
-  #sendHvr(ch: ClientHello, peer: PeerAddress, now: number, seq: number, bytesIn: number, protocol: "dtls1.0" | "dtls1.2"): DatagramOutcome {
+  /**
+   * DTLSv1_listen's shortcut for a cookie-less DTLS 1.0/1.2 ClientHello1: it is answered from the
+   * fields the cookie binds (read by {@link readHvrFields}), without validating the extensions, as
+   * OpenSSL does; nothing is kept, and only a ClientHello2 (which carries the cookie) is decoded
+   * in full before `accepted`. Taken only when the reply is no larger than the request (the HVR
+   * is 60 bytes) and, on a listener that also serves DTLS 1.3, when supported_versions provably
+   * does not offer DTLS 1.3 (that ClientHello gets an HRR instead). Everything else, including a
+   * malformed front, goes through the full parse.
+   */
+  #fastHelloVerifyRequest(peer: PeerAddress, now: number, m: MessageContext): DatagramOutcome | undefined {
+    if (m.bytesIn < HVR_DATAGRAM_LENGTH) return undefined;
+    const f = readHvrFields(m.body);
+    if (!f || f.cookieLength !== 0) return undefined;
+    if (this.#v13 && offersVersion(f, ProtocolVersion.DTLS1_3) !== false) return undefined;
+    const protocol = this.#legacyProtocol(f.legacyVersion);
+    return protocol ? this.#sendHvr(f, peer, now, m.recordSequence, m.bytesIn, protocol) : undefined;
+  }
+
+  #sendHvr(ch: HvrBoundHello, peer: PeerAddress, now: number, seq: number, bytesIn: number, protocol: "dtls1.0" | "dtls1.2"): DatagramOutcome {
     // One allocation: the cookie is MACed straight into the reply.
     const bytes = new Uint8Array(helloVerifyRequestLength(HVR_COOKIE_LENGTH));
     writeHelloVerifyRequestHeaders(bytes, this.#hvrRecordVersion, 0, seq, HVR_COOKIE_LENGTH);
@@ -480,6 +501,8 @@ export class DatagramListener {
 }
 
 const EMPTY = new Uint8Array(0);
+/** Bytes of our HelloVerifyRequest datagram (13 + 12 + 3 + 32). */
+const HVR_DATAGRAM_LENGTH = helloVerifyRequestLength(HVR_COOKIE_LENGTH);
 
 function copyOf(bytes: Uint8Array): Uint8Array {
   return bytes.length === 0 ? EMPTY : bytes.slice();
