@@ -12,40 +12,37 @@
  *
  * @module
  */
-import type { CryptoProvider, HashName } from "../../crypto/provider.ts";
+import { type CryptoProvider, type HashName, hashOutputLength } from "../../crypto/provider.ts";
 
 const encoder = new TextEncoder();
 
-function concat(...parts: Uint8Array[]): Uint8Array {
-  let n = 0;
-  for (const p of parts) n += p.length;
-  const out = new Uint8Array(n);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
-
-/** `PRF(secret, label, seed)` truncated to `length` bytes (RFC 5246 §5). */
+/**
+ * `PRF(secret, label, seed)` truncated to `length` bytes (RFC 5246 §5). `seed` may be given as
+ * the parts it is the concatenation of.
+ */
 export function tls12Prf(
   provider: CryptoProvider,
   hash: HashName,
   secret: Uint8Array,
   label: string,
-  seed: Uint8Array,
+  seed: Uint8Array | readonly Uint8Array[],
   length: number,
 ): Uint8Array {
-  const labelSeed = concat(encoder.encode(label), seed);
+  const hashLength = hashOutputLength(hash);
+  const parts = [encoder.encode(label), ...(seed instanceof Uint8Array ? [seed] : seed)];
+  let n = hashLength;
+  for (const part of parts) n += part.length;
+  // One buffer `A(i) || label || seed`, the HMAC input of every output block; its tail alone is
+  // `A(0) = label || seed`. Each round overwrites only the head.
+  const input = new Uint8Array(n);
+  for (let at = hashLength, i = 0; i < parts.length; at += parts[i++].length) input.set(parts[i], at);
   const out = new Uint8Array(length);
-  let a = labelSeed;
-  let at = 0;
-  while (at < length) {
+  let a: Uint8Array = input.subarray(hashLength);
+  for (let done = 0; done < length; done += hashLength) {
     a = provider.hmac(hash, secret, a);
-    const block = provider.hmac(hash, secret, concat(a, labelSeed));
-    out.set(block.subarray(0, Math.min(block.length, length - at)), at);
-    at += block.length;
+    input.set(a, 0);
+    const block = provider.hmac(hash, secret, input);
+    out.set(block.subarray(0, Math.min(hashLength, length - done)), done);
   }
   return out;
 }
@@ -61,7 +58,7 @@ export function masterSecret(
 ): Uint8Array {
   return sessionHash
     ? tls12Prf(provider, hash, preMasterSecret, "extended master secret", sessionHash, 48)
-    : tls12Prf(provider, hash, preMasterSecret, "master secret", concat(clientRandom, serverRandom), 48);
+    : tls12Prf(provider, hash, preMasterSecret, "master secret", [clientRandom, serverRandom], 48);
 }
 
 /** Write keys and IVs of both directions (AEAD suites: no MAC keys; RFC 5246 §6.3). */
@@ -86,7 +83,7 @@ export function keyBlock(
   keyLength: number,
   ivLength: number,
 ): KeyBlock {
-  const kb = tls12Prf(provider, hash, master, "key expansion", concat(serverRandom, clientRandom), 2 * (keyLength + ivLength));
+  const kb = tls12Prf(provider, hash, master, "key expansion", [serverRandom, clientRandom], 2 * (keyLength + ivLength));
   return {
     clientKey: kb.subarray(0, keyLength),
     serverKey: kb.subarray(keyLength, 2 * keyLength),
@@ -122,7 +119,7 @@ export function exportKeyingMaterial(
 ): Uint8Array {
   if (context && context.length > 0xffff) throw new RangeError("exporter context exceeds 65535 bytes");
   const seed = context
-    ? concat(clientRandom, serverRandom, new Uint8Array([context.length >>> 8, context.length]), context)
-    : concat(clientRandom, serverRandom);
+    ? [clientRandom, serverRandom, Uint8Array.of(context.length >>> 8, context.length & 0xff), context]
+    : [clientRandom, serverRandom];
   return tls12Prf(provider, hash, master, label, seed, length);
 }
