@@ -22,6 +22,7 @@
  */
 import { DTLS_RECORD_HEADER_LENGTH, writeDtlsRecordHeader } from "../core/wire/record.ts";
 import { DTLS_HANDSHAKE_HEADER_LENGTH, writeDtlsHandshakeHeader } from "../core/wire/handshake_header.ts";
+import { packDatagrams as packFlight } from "../core/handshake/dtls12/flight.ts";
 
 /** A whole handshake message to fragment: its type, DTLS message_seq and body (no header). */
 export interface HandshakeMessageParts {
@@ -122,29 +123,10 @@ export function wrapInDtlsRecords(payloads: readonly Uint8Array[], params: DtlsR
  * `RangeError` if one record alone is larger than `mtu`.
  */
 export function packDatagrams(records: readonly Uint8Array[], mtu: number): Uint8Array[] {
-  const out: Uint8Array[] = [];
-  let group: Uint8Array[] = [];
-  let size = 0;
-  const flush = () => {
-    if (group.length === 0) return;
-    const d = new Uint8Array(size);
-    let at = 0;
-    for (const r of group) {
-      d.set(r, at);
-      at += r.length;
-    }
-    out.push(d);
-    group = [];
-    size = 0;
-  };
   for (const r of records) {
     if (r.length > mtu) throw new RangeError(`a ${r.length}-byte record does not fit an MTU of ${mtu}`);
-    if (size + r.length > mtu) flush();
-    group.push(r);
-    size += r.length;
   }
-  flush();
-  return out;
+  return packFlight(records, mtu);
 }
 
 /** Result of {@link fragmentForMtu}. */
