@@ -120,7 +120,7 @@ export async function serveUdp(opts: ServeUdpOptions): Promise<number> {
     },
     onDtlsEvent: (e) => out(e.event === "handshake" ? handshakeLine(e, json) : closedLine(e, json)),
   });
-  const addr = `${server.addr.family === "ipv6" ? `[${server.addr.address}]` : server.addr.address}:${server.addr.port}`;
+  const addr = formatPeer(server.addr);
   out(json ? JSON.stringify({ event: "listening", udp: addr }) : `listening udp ${addr} (dtls1.2)`);
   const stopped = new Promise<void>((resolve) => ac.signal.addEventListener("abort", () => resolve(), { once: true }));
   void (async () => {
