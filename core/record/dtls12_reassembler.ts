@@ -50,6 +50,9 @@ export type FragmentVerdict =
 
 interface Pending {
   msgType: number;
+  /** The whole message as {@link ReassembledMessage.transcriptBytes}: header space, then the body. */
+  message: Uint8Array;
+  /** View of `message` after its 12-byte header. */
   body: Uint8Array;
   /** Sorted, disjoint, non-adjacent [start, end) ranges received. */
   ranges: [number, number][];
@@ -120,7 +123,8 @@ export class HandshakeReassembler {
       if (p.msgType !== fragment.msgType || p.body.length !== fragment.length) return "inconsistent";
     } else {
       if (this.#buffered + fragment.length > this.#maxBytes) return "over-budget";
-      p = { msgType: fragment.msgType, body: new Uint8Array(fragment.length), ranges: [] };
+      const message = new Uint8Array(DTLS_HANDSHAKE_HEADER_LENGTH + fragment.length);
+      p = { msgType: fragment.msgType, message, body: message.subarray(DTLS_HANDSHAKE_HEADER_LENGTH), ranges: [] };
       this.#pending.set(seq, p);
       this.#buffered += fragment.length;
     }
@@ -149,9 +153,8 @@ export class HandshakeReassembler {
     const seq = this.#nextSeq++;
     this.#pending.delete(seq);
     this.#buffered -= n;
-    const transcriptBytes = new Uint8Array(DTLS_HANDSHAKE_HEADER_LENGTH + n);
-    writeDtlsHandshakeHeader(transcriptBytes, 0, p.msgType, n, seq, 0, n);
-    transcriptBytes.set(p.body, DTLS_HANDSHAKE_HEADER_LENGTH);
-    return { msgType: p.msgType, messageSeq: seq, body: transcriptBytes.subarray(DTLS_HANDSHAKE_HEADER_LENGTH), transcriptBytes };
+    // The body was reassembled in place behind room for the header: no copy at delivery.
+    writeDtlsHandshakeHeader(p.message, 0, p.msgType, n, seq, 0, n);
+    return { msgType: p.msgType, messageSeq: seq, body: p.body, transcriptBytes: p.message };
   }
 }
