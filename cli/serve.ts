@@ -35,6 +35,7 @@ import { adapterFromArgs, bind, runBound } from "./bind.ts";
 import { credentialsFromArgs } from "./credentials.ts";
 import { tcpLimitsFromArgs } from "./tcp_limits.ts";
 import { serveUdp } from "./serve_udp.ts";
+import { EventWriter } from "./event_writer.ts";
 
 /** Flags `serve` accepts. */
 export const SERVE_FLAGS: FlagSpec = {
@@ -66,7 +67,6 @@ const TCP_ONLY = [
   "retry-key-share",
   "stats",
   "www",
-  "exit-on-stdout-close",
   "max-handshakes",
   "handshake-timeout",
 ];
@@ -103,14 +103,30 @@ async function serveDtls(args: Args, udpAt: string): Promise<number> {
   }
   // Unreadable files are usage errors naming the file (serveUdp reads them itself).
   if (cert !== undefined) for (const [name, path] of [["cert", cert], ["key", key!]]) readableOrUsage(path, name);
-  return await runBound("udp", udpAt, () =>
+  const json = has(args, "json");
+  const exitOnClose = exitOnStdoutClose(args);
+  const stop = new AbortController();
+  // Our own bounded writer, so that the last lines (closed, stopped) are flushed before exit
+  // and a closed stdout can stop the server (--exit-on-stdout-close).
+  const out = new EventWriter({
+    droppedLine: (count) => json ? JSON.stringify({ event: "events-dropped", count }) : `(${count} events dropped: stdout too slow)`,
+    onClosed: () => {
+      if (exitOnClose) stop.abort();
+      else process.stderr.write("hellogate: stdout closed; still serving (events are no longer printed)\n");
+    },
+  });
+  const code = await runBound("udp", udpAt, () =>
     serveUdp({
       udp: udpAt,
-      json: has(args, "json"),
+      json,
       adapter,
+      signal: stop.signal,
+      write: (line) => void out.line(line),
       ...(cert !== undefined ? { cert, key: key! } : {}),
       ...(mtu !== undefined ? { mtu } : {}),
     }));
+  await out.flush(2000);
+  return code;
 }
 
 function readableOrUsage(path: string, flagName: string): void {

@@ -4,7 +4,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync, spawnSync } from "node:child_process";
-import { requireTool } from "./interop/harness.ts";
+import { requireTool, spawnClient } from "./interop/harness.ts";
 import { runUntilEcho } from "./interop/dtls12_support.ts";
 import { makeCertificate, removeCertificate } from "./interop/tls13_support.ts";
 import { within } from "./transport_fakes.ts";
@@ -19,6 +19,7 @@ async function stopCleanly(cli: ReturnType<typeof startCli>) {
     const j = await cli.nextJson();
     if (j.event === "stopped") stopped = j;
   }
+  assert.ok(stopped, "the stopped line is flushed before exit");
   const [code, signal] = await within(cli.exited, 15000, "exit after SIGTERM");
   assert.ok(code === 0 || (!isBun && signal === "SIGTERM"), `exit ${code} ${signal}: ${cli.stderr()}`);
   return stopped!;
@@ -127,5 +128,22 @@ test("cli serve: usage errors exit 2 naming the flag or file", () => {
     assert.equal(r.status, 2, `${args.join(" ")}: ${r.stderr}`);
     assert.match(r.stderr, message);
     assert.match(r.stderr, /see: hellogate help serve\n$/);
+  }
+});
+
+test("cli serve --udp --exit-on-stdout-close: stdout gone, the next event stops the server (exit 0, no stack trace)", async () => {
+  const openssl = requireTool("openssl");
+  const cli = startCli(["serve", "--udp", "127.0.0.1:0", "--json", "--exit-on-stdout-close"]);
+  try {
+    const port = portOf((await cli.nextJson(60000)).udp);
+    cli.child.stdout!.destroy();
+    // The handshake event finds stdout gone; the server stops (the client may not get its echo).
+    const c = spawnClient(openssl, ["s_client", "-dtls1_2", "-connect", `127.0.0.1:${port}`], 20000);
+    c.child.stdin!.write("hello-serve-epipe\n");
+    const [code] = await within(cli.exited, 15000, "exit once stdout is gone").finally(() => c.kill());
+    assert.equal(code, 0, cli.stderr());
+    assert.doesNotMatch(cli.stderr(), /Uncaught|EPIPE/);
+  } finally {
+    cli.kill();
   }
 });
