@@ -74,17 +74,12 @@ export class Dtls12RecordCipher {
     this.#iv = keys.iv.slice();
   }
 
+  /** AES-GCM: salt || epoch || sequence. ChaCha20-Poly1305: IV XOR (0000 || epoch || sequence). */
   #nonce(epoch: number, seq: number): Uint8Array {
     const nonce = new Uint8Array(12);
-    if (this.aead === "chacha20-poly1305") {
-      nonce.set(this.#iv);
-      const s = new Uint8Array(8);
-      writeSeq(s, 0, epoch, seq);
-      for (let i = 0; i < 8; i++) nonce[4 + i] ^= s[i];
-    } else {
-      nonce.set(this.#iv);
-      writeSeq(nonce, 4, epoch, seq);
-    }
+    writeSeq(nonce, 4, epoch, seq);
+    if (this.aead === "chacha20-poly1305") for (let i = 0; i < 12; i++) nonce[i] ^= this.#iv[i];
+    else nonce.set(this.#iv);
     return nonce;
   }
 
