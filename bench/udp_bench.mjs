@@ -310,7 +310,7 @@ try {
     }
   }
 } catch (e) {
-  log(String(e?.stack ?? e));
+  log(process.env.BENCH_DEBUG === "1" ? String(e?.stack ?? e) : String(e?.message ?? e)); // BENCH_DEBUG=1: with the stack
   failed = true;
 } finally {
   killAll();
