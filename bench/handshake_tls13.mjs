@@ -224,7 +224,7 @@ export async function runHandshakeBench({ quick, root }) {
       // "default" = defaultCryptoProvider(): the per-runtime mix of the two (transports/native_crypto.ts).
       for (const provider of quick ? providers : [...providers, "default"]) {
         for (const retry of ["never", "always"]) {
-          const r = spawnSync(cmd[0], [...cmd.slice(1), join(root, "bench/handshake_engine.ts"), provider, retry, quick ? "0.2" : "0.5"], {
+          const r = spawnSync(cmd[0], [...cmd.slice(1), join(root, "bench/handshake_engine.ts"), provider, retry, quick ? "0.2" : "0.3"], {
             cwd: root,
             encoding: "utf8",
             timeout: 60_000,
