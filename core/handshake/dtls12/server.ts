@@ -31,7 +31,7 @@ import { ContentType, HandshakeType } from "../../constants/protocol.ts";
 import { ExtensionType } from "../../constants/extensions.ts";
 import { NamedGroup } from "../../constants/groups.ts";
 import { findExtension } from "../../messages/client_hello.ts";
-import { DTLS_RECORD_HEADER_LENGTH, encodeDtlsRecord, readDtlsRecord } from "../../wire/record.ts";
+import { DTLS_RECORD_HEADER_LENGTH, type DtlsRecord, encodeDtlsRecord, readDtlsRecord } from "../../wire/record.ts";
 import { DTLS_HANDSHAKE_HEADER_LENGTH, encodeDtlsHandshake, readDtlsHandshakeFragment } from "../../wire/handshake_header.ts";
 import { Writer } from "../../wire/writer.ts";
 import { DecodeError } from "../../wire/decode_error.ts";
@@ -303,11 +303,10 @@ export class Dtls12Server implements HandshakeEngine<Dtls12CloseReason> {
       const offered = ch.alpn;
       this.#alpn = o.alpnProtocols.find((p) => offered.includes(p));
       if (this.#alpn === undefined) throw new Abort("no-application-protocol", `client offers ${offered.join(",")}`);
+      // ProtocolNameList with the one selected name (RFC 7301 §3.1).
       const name = new TextEncoder().encode(this.#alpn);
-      extensions.push({
-        type: ExtensionType.application_layer_protocol_negotiation,
-        data: Uint8Array.of((name.length + 1) >>> 8, (name.length + 1) & 0xff, name.length, ...name),
-      });
+      const data = new Writer(3 + name.length).nested(2, (w) => w.vector(1, name)).finish();
+      extensions.push({ type: ExtensionType.application_layer_protocol_negotiation, data });
     }
     if (ch.useSrtp) {
       this.#srtpProfile = selectSrtpProfile(ch.useSrtp.profiles, o.srtpProfiles ?? DEFAULT_SRTP);
@@ -430,23 +429,15 @@ export class Dtls12Server implements HandshakeEngine<Dtls12CloseReason> {
           this.stats.droppedRecords++;
           continue;
         }
-        this.#record(rec.contentType, rec.version, rec.epoch, rec.sequence, rec.fragment, datagram, rec.offset, now);
+        this.#record(rec, datagram, now);
       }
     } catch (e) {
       this.#handleAbort(e);
     }
   }
 
-  #record(
-    type: number,
-    version: number,
-    epoch: number,
-    seq: number,
-    fragment: Uint8Array,
-    datagram: Uint8Array,
-    recordOffset: number,
-    now: number,
-  ): void {
+  #record(rec: DtlsRecord, datagram: Uint8Array, now: number): void {
+    const { contentType: type, version, epoch, sequence: seq, fragment } = rec;
     let plaintext: Uint8Array;
     if (epoch === 0) {
       // No replay window for plaintext records: nothing authenticates their sequence numbers, so
@@ -457,7 +448,7 @@ export class Dtls12Server implements HandshakeEngine<Dtls12CloseReason> {
       if (this.#readEpoch < 1) {
         // Reordered ahead of the ChangeCipherSpec: hold a few, open them once it arrives.
         if (this.#earlyRecords.length < MAX_EARLY_RECORDS) {
-          this.#earlyRecords.push(datagram.slice(recordOffset, recordOffset + DTLS_RECORD_HEADER_LENGTH + fragment.length));
+          this.#earlyRecords.push(datagram.slice(rec.offset, rec.offset + DTLS_RECORD_HEADER_LENGTH + fragment.length));
         } else this.stats.droppedRecords++;
         return;
       }
