@@ -312,6 +312,20 @@ test("listenTls: maxPendingHandshakes per phase; a newcomer evicts the oldest ha
   }
 });
 
+test("listenTls: gate options pass through (maxHandshakeBytes closes a connection before its ClientHello is whole)", async () => {
+  const { tls } = await open("node", { retry: "always", maxHandshakeBytes: 64 });
+  const client = await tcpClient(tls.addr.port);
+  try {
+    for (const b of clientHello().firstFlight()) client.write(b);
+    assert.deepEqual(await within(client.untilEnd(), 5000, "closed"), new Uint8Array(0));
+    assert.equal(tls.counters.dropped["handshake-bytes-limit"], 1);
+    assert.equal(tls.counters.hrrSent, 0);
+  } finally {
+    client.destroy();
+    await tls.close();
+  }
+});
+
 test("listenTls: without an engine factory it needs certificates; keyring defaults to a random one", async () => {
   await assert.rejects(listenTls({ port: 0 }), /certificates/);
   const tls = await listenTls({ port: 0, engine: (a) => new ToyEngine(a) });

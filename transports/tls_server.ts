@@ -107,6 +107,12 @@ export interface ListenTlsOptions extends BindOptions {
    * is never refused: when a phase is full its oldest handshake is closed (`evicted-idle`).
    */
   maxPendingHandshakes?: number;
+  /** Gate phase: handshakes in progress from one source, an IPv4 address or IPv6 /64 (see `StreamGateOptions`). */
+  maxPendingPerSource?: number;
+  /** Gate phase: bytes all pending handshakes may buffer together for incomplete ClientHellos (see `StreamGateOptions`). */
+  maxBufferedHandshakeBytes?: number;
+  /** Gate phase: hard cap on bytes read per connection before its ClientHello is accepted (default 65 536). */
+  maxHandshakeBytes?: number;
   /** Established connections buffered for the consumer (default 1024). */
   maxPendingAccepts?: number;
   /** Socket implementation (default `"node"`, node:net; `"auto"` = the runtime's native API). */
@@ -193,6 +199,9 @@ export async function listenTls(options: ListenTlsOptions): Promise<TlsListener>
     ...(options.port !== undefined ? { port: options.port } : {}),
     adapter: options.adapter ?? "node",
     maxPendingHandshakes: max,
+    ...(options.maxPendingPerSource !== undefined ? { maxPendingPerSource: options.maxPendingPerSource } : {}),
+    ...(options.maxBufferedHandshakeBytes !== undefined ? { maxBufferedHandshakeBytes: options.maxBufferedHandshakeBytes } : {}),
+    ...(options.maxHandshakeBytes !== undefined ? { maxHandshakeBytes: options.maxHandshakeBytes } : {}),
     handshakeTimeoutMs: timeoutMs,
     clock,
     ...(options.counters ? { counters: options.counters } : {}),
