@@ -34,7 +34,7 @@ async function udpRun(root, cmd, seconds) {
 
 export default async function run({ quick, root }) {
   const seconds = quick ? "0.05" : "1";
-  const floodSeconds = quick ? "1" : "20";
+  const floodSeconds = quick ? "1" : "40";
   const runtimes = [
     ["deno", [join(root, "node_modules/.bin/deno"), "run", "-A", "--no-check", "--v8-flags=--expose-gc"]],
     ["bun", [join(root, "node_modules/.bin/bun")]],
