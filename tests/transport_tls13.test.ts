@@ -326,6 +326,31 @@ test("listenTls: gate options pass through (maxHandshakeBytes closes a connectio
   }
 });
 
+test("listenTls: aborting the signal closes the listener, ends iteration and aborts handshakes in progress", async () => {
+  const ac = new AbortController();
+  const events: TlsServerEvent[] = [];
+  const { tls } = await open("node", { retry: "never", signal: ac.signal, onEvent: (e) => events.push(e) });
+  const client = await tcpClient(tls.addr.port);
+  try {
+    for (const b of clientHello().firstFlight()) client.write(b);
+    assert.deepEqual(await client.read(SERVER_FLIGHT.length), SERVER_FLIGHT); // in the engine phase
+    const iteration = (async () => {
+      let n = 0;
+      for await (const _ of tls) n++;
+      return n;
+    })();
+    ac.abort();
+    assert.equal(await within(iteration, 5000, "iteration ends"), 0);
+    await within(client.untilEnd(), 5000, "handshake in progress closed");
+    const failed = events.find((e) => e.event === "handshake-failed");
+    assert.equal(failed?.event === "handshake-failed" && failed.info.reason, "local-close");
+    assert.equal(tls.handshakesInProgress, 0);
+  } finally {
+    client.destroy();
+    await tls.close();
+  }
+});
+
 test("listenTls: without an engine factory it needs certificates; keyring defaults to a random one", async () => {
   await assert.rejects(listenTls({ port: 0 }), /certificates/);
   const tls = await listenTls({ port: 0, engine: (a) => new ToyEngine(a) });
