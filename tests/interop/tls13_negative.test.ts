@@ -204,7 +204,7 @@ test("negative: a KeyUpdate flood (s_client 'k' commands, no data between) → u
   const client = sClient(s.port);
   try {
     await stdoutHas(client, "hello from hellogate");
-    for (let i = 0; i < 8 && s.ends.length === 0; i++) {
+    for (let i = 0; i < 24 && s.ends.length === 0; i++) {
       client.child.stdin!.write("k\n"); // one KeyUpdate per line (s_client reads stdin line by line)
       await new Promise((r) => setTimeout(r, 60));
     }
