@@ -112,3 +112,12 @@ test("Token sealer: nothing secret in JSON, inspect or String; bad options throw
   assert.ok(!/[0-9a-f]{32}/.test(text), text);
   assert.throws(() => new QuicTokenSealer(CookieKeyring.random(), P, { retryLifetimeSeconds: -1 }), TypeError);
 });
+
+test("Domain separation: the token-key label cannot be a cookie MAC input (cookie inputs start with 0x00, 0x5X or 0xAX)", async () => {
+  const { HVR_COOKIE_KIND, HRR_COOKIE_KIND } = await import("../core/gate/cookie/verdict.ts");
+  const first = "hellogate quic token key v1".charCodeAt(0);
+  assert.equal(first, 0x68);
+  assert.notEqual(first >> 4, HVR_COOKIE_KIND);
+  assert.notEqual(first >> 4, HRR_COOKIE_KIND);
+  assert.notEqual(first, 0x00);
+});

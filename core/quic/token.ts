@@ -6,7 +6,9 @@
  *
  * Token key: HKDF-Expand(PRK = the keyring's cookie MAC key of that key id,
  * info = "hellogate quic token key v1", 16): a separate key under a distinct label; the MAC key
- * itself never touches a token.
+ * itself never touches a token. That expansion is HMAC(MAC key, "hellogate quic..." || 0x01),
+ * which no cookie can ever carry: every cookie MAC input starts with its kind byte (0x5X HVR,
+ * 0xAX HRR) or the 0x00 peer-free domain byte, this label with "h" (0x68).
  *
  * Layout (all of it opaque to clients):
  * ```
