@@ -65,10 +65,23 @@ export function nodeSocketStreams(socket: net.Socket): {
       return new Promise<void>((resolve) => {
         writeDone = true;
         if (socket.destroyed) return resolve();
-        socket.end(() => {
+        // end()'s callback is not always called when the peer is gone (seen under Bun): the
+        // socket closing, or at the latest one second, also ends the wait.
+        let done = false;
+        const finish = () => {
+          if (done) return;
+          done = true;
+          clearTimeout(timer);
+          socket.off("close", finish);
           resolve();
           maybeDestroy();
-        });
+        };
+        const timer = setTimeout(() => {
+          finish();
+          socket.destroy();
+        }, 1000);
+        socket.once("close", finish);
+        socket.end(finish);
       });
     },
     abort() {
