@@ -90,9 +90,11 @@ function sTime(port, seconds, env) {
   });
 }
 
-async function stop(server) {
+/** Ends a server: stdin EOF (hellogate exits on it), SIGTERM at once when `terminate` (s_server ignores EOF). */
+async function stop(server, terminate = false) {
   const exited = new Promise((r) => server.child.once("exit", r));
   server.child.stdin.end();
+  if (terminate) server.child.kill("SIGTERM");
   const t = setTimeout(() => server.child.kill("SIGTERM"), 3000);
   const k = setTimeout(() => server.child.kill("SIGKILL"), 6000);
   await exited;
@@ -177,7 +179,7 @@ export async function runHandshakeBench({ quick, root }) {
         const m = await measure(os, seconds, warmup, load.env);
         opensslCpu[load.retry] = m;
       } finally {
-        await stop(os);
+        await stop(os, true);
       }
       for (const [runtime, cmd] of runtimes) {
         for (const provider of providers) {
