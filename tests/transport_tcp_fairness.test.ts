@@ -55,6 +55,19 @@ test("PendingHandshakes: the global cap evicts the oldest idle of the busiest so
   assert.equal(t.sources, 3);
 });
 
+test("PendingHandshakes: among equally busy sources the global cap evicts the longest idle (a source rotator evicts itself)", () => {
+  const t = new PendingHandshakes({ maxPendingHandshakes: 3 });
+  const evicted: string[] = [];
+  const real = t.admit(v6("2001:db8:1:1::1"), 0, () => evicted.push("real"));
+  t.admit(v6("2001:db8:2:1::1"), 1, () => evicted.push("rot1"));
+  t.admit(v6("2001:db8:2:2::1"), 2, () => evicted.push("rot2"));
+  t.activity(real, 3, 0); // the real client answered the HRR: now the most recently active
+  t.admit(v6("2001:db8:2:3::1"), 4, () => evicted.push("rot3"));
+  t.admit(v6("2001:db8:2:4::1"), 5, () => evicted.push("rot4"));
+  assert.deepEqual(evicted, ["rot1", "rot2"]);
+  assert.equal(real.released, false);
+});
+
 test("PendingHandshakes: over the byte budget the biggest buffer goes; release is idempotent", () => {
   const t = new PendingHandshakes({ maxBufferedHandshakeBytes: 1000 });
   const evicted: string[] = [];

@@ -8,7 +8,8 @@
  * cap, the oldest idle of that same source, once it has been idle for `minIdleBeforeEvictionMs`
  * (a burst of short connections from one address, e.g. a NAT, may run past the per-source cap
  * for that long: the global cap still bounds everything); for the global cap, the oldest idle of
- * the source holding the most slots, whatever its age. A flooder therefore only ever evicts its
+ * the source holding the most slots (the longest idle among equally busy ones), whatever its age.
+ * A flooder therefore only ever evicts its
  * own connections, while a real client, whose handshake is a few round trips of activity, keeps
  * its slot. When buffered bytes exceed the budget, the handshake holding the most bytes is closed.
  *
@@ -200,10 +201,17 @@ export class PendingHandshakes {
     return [...this.#all.keys()];
   }
 
+  /** The oldest idle slot of the busiest source; among equally busy sources, the longest idle. */
   #globalVictim(): PendingSlot {
-    let biggest: Map<PendingSlot, true> | undefined;
-    for (const m of this.#bySource.values()) if (!biggest || m.size > biggest.size) biggest = m;
-    return first(biggest!);
+    let victim: PendingSlot | undefined, size = 0;
+    for (const m of this.#bySource.values()) {
+      const oldest = first(m);
+      if (m.size > size || (m.size === size && oldest.lastActivity < victim!.lastActivity)) {
+        victim = oldest;
+        size = m.size;
+      }
+    }
+    return victim!;
   }
 
   #evict(slot: PendingSlot, reason: EvictionReason): void {
