@@ -4,6 +4,7 @@ import { readdirSync } from "node:fs";
 import { CookieKeyring } from "../core/gate/cookie/keyring.ts";
 import { DatagramListener } from "../core/gate/datagram_listener.ts";
 import { StreamListener } from "../core/gate/stream_listener.ts";
+import { QuicListener } from "../core/quic/listener.ts";
 import { fixture, NOW, PEER } from "./cases.ts";
 
 const keyring = CookieKeyring.random();
@@ -14,9 +15,21 @@ const files = [
 ];
 for (const f of files.sort()) {
   const units = fixture(f);
-  const dtls = units[0][1] === 0xfe;
+  const quic = f.includes("/quic-");
+  const dtls = !quic && units[0][1] === 0xfe;
   let request = 0, reply = 0, what = "none";
-  if (dtls) {
+  if (quic) {
+    // Client Initial datagrams (one per line): the QUIC front door's Retry (RFC 9000 §8.1).
+    const l = new QuicListener({ keyring });
+    for (const d of units) {
+      request += d.length;
+      const o = l.receive(d, PEER, NOW);
+      if (o.kind === "send") {
+        reply += o.bytes.length;
+        what = o.message;
+      }
+    }
+  } else if (dtls) {
     const l = new DatagramListener({ keyring, versions: ["dtls1.0", "dtls1.2", "dtls1.3"] });
     for (const d of units) {
       request += d.length;
