@@ -92,3 +92,40 @@ export {
 export { createPortableProvider, portableProvider } from "./core/crypto/portable.ts";
 // Stateful engines: the action union they share.
 export type * from "./core/handshake/actions.ts";
+// The TLS 1.3 server engine (records or QUIC mode), continuing from the gate or from a first ClientHello.
+export {
+  type AlertInfo,
+  type AlpnSelector,
+  type CertificateRequestInfo,
+  type CertificateSelector,
+  type ClientAuthOptions,
+  DEFAULT_ENGINE_CIPHER_SUITES,
+  DEFAULT_ENGINE_GROUPS,
+  type ServerCertificate,
+  type SessionTicketOptions,
+  TLS13_CLOSE_ALERTS,
+  type Tls13CloseReason,
+  type Tls13Framing,
+  Tls13ServerEngine,
+  type Tls13ServerOptions,
+  type Tls13ServerState,
+} from "./core/handshake/tls13/mod.ts";
+// The DTLS 1.2 server engine, continuing from the datagram gate's HelloVerifyRequest exchange.
+export {
+  type ClientAuthMode,
+  Dtls12Server,
+  type Dtls12ServerOptions,
+  type Dtls12ServerState,
+  type Dtls12ServerStats,
+} from "./core/handshake/dtls12/server.ts";
+export { DTLS12_CLOSE_ALERT, type Dtls12CloseReason } from "./core/handshake/dtls12/close_reasons.ts";
+export { SrtpProfile } from "./core/handshake/dtls12/srtp.ts";
+// Certificates: PEM, the X.509 fields the engines use, self-signed end-entity certificates.
+export { loadServerCertificate } from "./core/pki/load.ts";
+export { decodePem, encodePem, type PemBlock } from "./core/pki/pem.ts";
+export { type CertificateInfo, parseCertificate } from "./core/pki/x509.ts";
+export {
+  generateSelfSignedCertificate,
+  type SelfSignedCertificate,
+  type SelfSignedOptions,
+} from "./core/pki/self_signed.ts";

@@ -47,7 +47,7 @@ function testFiles(dir) {
 
 let files = testFiles(join(root, "tests"));
 if (only.length) files = files.filter((f) => only.some((o) => f.includes(o)));
-const entryPoints = ["mod.ts", "wire.ts", "testing/mod.ts", ...(existsSync(join(root, "transports/mod.ts")) ? ["transports/mod.ts"] : []), ...(existsSync(join(root, "cli.ts")) ? ["cli.ts"] : [])];
+const entryPoints = ["mod.ts", "wire.ts", "quic.ts", "testing/mod.ts", ...(existsSync(join(root, "transports/mod.ts")) ? ["transports/mod.ts"] : []), ...(existsSync(join(root, "cli.ts")) ? ["cli.ts"] : [])];
 
 const failures = [];
 const staticOnly = process.env.HELLOGATE_SKIP_STATIC !== "1";
