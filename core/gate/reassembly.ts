@@ -19,6 +19,7 @@
  *
  * @module
  */
+import { mergeByteRange } from "../wire/byte_ranges.ts";
 
 /** Limits of the reassembly budget. */
 export interface ReassemblyOptions {
@@ -216,11 +217,13 @@ export class ReassemblyBudget {
       c.bytesInUse += cost;
       if (c.bytesInUse > c.peakBytes) c.peakBytes = c.bytesInUse;
     }
-    if (!mergeFragment(e, f.fragmentOffset, f.body)) {
+    const merged = mergeByteRange(e.buf, e.ranges, f.fragmentOffset, f.body, MAX_RANGES);
+    if (typeof merged === "string") {
       this.#remove(peerKey, e);
       c.refused++;
       return { kind: "refused", detail: "fragment conflicts with bytes held, or too many gaps" };
     }
+    e.ranges = merged;
     e.bytesIn += datagramBytes;
     if (f.fragmentOffset === 0) e.firstRecordSequence = f.recordSequence;
     c.fragmentsHeld++;
@@ -233,42 +236,4 @@ export class ReassemblyBudget {
     for (let i = 0; i < e.ranges.length; i += 2) have += e.ranges[i + 1] - e.ranges[i];
     return { kind: "held", bytesNeeded: e.length - have };
   }
-}
-
-/**
- * Copies `data` at `offset` into the entry, checking that bytes already held agree, and merges
- * the range list. Returns false on a conflict.
- */
-function mergeFragment(e: Entry, offset: number, data: Uint8Array): boolean {
-  const start = offset, end = offset + data.length;
-  const r = e.ranges;
-  // Conflict check against every held range that overlaps [start, end).
-  for (let i = 0; i < r.length; i += 2) {
-    const s = Math.max(start, r[i]), t = Math.min(end, r[i + 1]);
-    for (let j = s; j < t; j++) if (e.buf[j] !== data[j - start]) return false;
-  }
-  e.buf.set(data, start);
-  if (start === end) return true;
-  // Insert [start, end) and coalesce overlapping or adjacent ranges.
-  const out: number[] = [];
-  let ns = start, ne = end, placed = false;
-  for (let i = 0; i < r.length; i += 2) {
-    const s = r[i], t = r[i + 1];
-    if (t < ns) out.push(s, t);
-    else if (s > ne) {
-      if (!placed) {
-        out.push(ns, ne);
-        placed = true;
-      }
-      out.push(s, t);
-    } else {
-      ns = Math.min(ns, s);
-      ne = Math.max(ne, t);
-    }
-  }
-  if (!placed) out.push(ns, ne);
-  // Bound the work a hostile sender can cause with many tiny disjoint fragments.
-  if (out.length > 2 * MAX_RANGES) return false;
-  e.ranges = out;
-  return true;
 }

@@ -19,6 +19,7 @@
  *
  * @module
  */
+import { mergeByteRange } from "../wire/byte_ranges.ts";
 import type { CryptoSegment } from "./frames.ts";
 
 /** Limits of the CRYPTO reassembly budget. */
@@ -79,7 +80,7 @@ interface Entry {
   readonly expires: number;
 }
 
-/** Sorted-range merge of `segments` into `e`; false on conflict or too many ranges. */
+/** Merges `segments` into `e`, growing its buffer up to `limit`; a reason string when refused. */
 function merge(e: Entry, segments: readonly CryptoSegment[], limit: number): true | string {
   for (const s of segments) {
     if (s.data.length === 0) continue;
@@ -90,30 +91,10 @@ function merge(e: Entry, segments: readonly CryptoSegment[], limit: number): tru
       grown.set(e.buf);
       e.buf = grown;
     }
-    const r = e.ranges;
-    for (let i = 0; i < r.length; i += 2) {
-      const a = Math.max(start, r[i]), b = Math.min(end, r[i + 1]);
-      for (let j = a; j < b; j++) if (e.buf[j] !== s.data[j - start]) return "CRYPTO data conflicts with bytes held";
-    }
-    e.buf.set(s.data, start);
-    const out: number[] = [];
-    let ns = start, ne = end, placed = false;
-    for (let i = 0; i < r.length; i += 2) {
-      if (r[i + 1] < ns) out.push(r[i], r[i + 1]);
-      else if (r[i] > ne) {
-        if (!placed) {
-          out.push(ns, ne);
-          placed = true;
-        }
-        out.push(r[i], r[i + 1]);
-      } else {
-        ns = Math.min(ns, r[i]);
-        ne = Math.max(ne, r[i + 1]);
-      }
-    }
-    if (!placed) out.push(ns, ne);
-    if (out.length > 2 * MAX_CRYPTO_RANGES) return "too many CRYPTO gaps";
-    e.ranges = out;
+    const merged = mergeByteRange(e.buf, e.ranges, start, s.data, MAX_CRYPTO_RANGES);
+    if (merged === "conflict") return "CRYPTO data conflicts with bytes held";
+    if (merged === "too-many-ranges") return "too many CRYPTO gaps";
+    e.ranges = merged;
   }
   return true;
 }
