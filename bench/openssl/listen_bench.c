@@ -28,22 +28,14 @@
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
-#include <openssl/core_names.h>
 #include <openssl/x509.h>
 #include <openssl/crypto.h>
 #include <openssl/opensslv.h>
 
-#define COOKIE_LEN 32
+#include "cookie.h"
 
-static const unsigned char cookie_key[32] = {
-    0x68, 0x65, 0x6c, 0x6c, 0x6f, 0x67, 0x61, 0x74, 0x65, 0x2d, 0x62, 0x65,
-    0x6e, 0x63, 0x68, 0x2d, 0x6b, 0x65, 0x79, 0x2d, 0x30, 0x31, 0x32, 0x33,
-    0x34, 0x35, 0x36, 0x37, 0x38, 0x39, 0x61, 0x62
-};
 /* fake peer 127.0.0.1:4433: IPv4 bytes then port, network order */
-static const unsigned char peer_bytes[6] = { 127, 0, 0, 1, 0x11, 0x51 };
-
-static EVP_MAC_CTX *keyed_mac; /* keyed once, duplicated per cookie */
+static const unsigned char fake_peer[6] = { 127, 0, 0, 1, 0x11, 0x51 };
 
 static const unsigned char hrr_random[32] = {
     0xcf, 0x21, 0xad, 0x74, 0xe5, 0x9a, 0x61, 0x11, 0xbe, 0x1d, 0x8c, 0x02,
@@ -60,54 +52,17 @@ static void die(const char *msg)
 
 /* ---------------------------------------------------------------- cookies */
 
-static int mac_prekeyed(unsigned char out[COOKIE_LEN])
-{
-    unsigned char md[EVP_MAX_MD_SIZE];
-    size_t mdlen = 0;
-    EVP_MAC_CTX *c = EVP_MAC_CTX_dup(keyed_mac);
-    int ok;
-
-    if (c == NULL)
-        return 0;
-    ok = EVP_MAC_update(c, peer_bytes, sizeof(peer_bytes))
-        && EVP_MAC_final(c, md, &mdlen, sizeof(md))
-        && mdlen >= COOKIE_LEN;
-    EVP_MAC_CTX_free(c);
-    if (ok)
-        memcpy(out, md, COOKIE_LEN);
-    return ok;
-}
-
 static int mac_oneshot(unsigned char out[COOKIE_LEN])
 {
     unsigned char md[EVP_MAX_MD_SIZE];
     unsigned int mdlen = 0;
 
     if (HMAC(EVP_sha256(), cookie_key, sizeof(cookie_key),
-             peer_bytes, sizeof(peer_bytes), md, &mdlen) == NULL
+             cookie_peer, sizeof(cookie_peer), md, &mdlen) == NULL
         || mdlen < COOKIE_LEN)
         return 0;
     memcpy(out, md, COOKIE_LEN);
     return 1;
-}
-
-static int dtls_gen_prekeyed(SSL *ssl, unsigned char *cookie, unsigned int *len)
-{
-    (void)ssl;
-    if (!mac_prekeyed(cookie))
-        return 0;
-    *len = COOKIE_LEN;
-    return 1;
-}
-
-static int dtls_verify_prekeyed(SSL *ssl, const unsigned char *cookie,
-                                unsigned int len)
-{
-    unsigned char want[COOKIE_LEN];
-
-    (void)ssl;
-    return len == COOKIE_LEN && mac_prekeyed(want)
-        && CRYPTO_memcmp(want, cookie, COOKIE_LEN) == 0;
 }
 
 static int dtls_gen_oneshot(SSL *ssl, unsigned char *cookie, unsigned int *len)
@@ -132,7 +87,7 @@ static int dtls_verify_oneshot(SSL *ssl, const unsigned char *cookie,
 static int tls_gen_prekeyed(SSL *ssl, unsigned char *cookie, size_t *len)
 {
     (void)ssl;
-    if (!mac_prekeyed(cookie))
+    if (!cookie_prekeyed(cookie))
         return 0;
     *len = COOKIE_LEN;
     return 1;
@@ -144,7 +99,7 @@ static int tls_verify_prekeyed(SSL *ssl, const unsigned char *cookie,
     unsigned char want[COOKIE_LEN];
 
     (void)ssl;
-    return len == COOKIE_LEN && mac_prekeyed(want)
+    return len == COOKIE_LEN && cookie_prekeyed(want)
         && CRYPTO_memcmp(want, cookie, COOKIE_LEN) == 0;
 }
 
@@ -372,7 +327,6 @@ int main(int argc, char **argv)
     double secs, t0, t1;
     unsigned long iters = 0;
     int expect, r, oneshot = 0;
-    OSSL_PARAM params[2];
 
     if (argc != 4) {
         fprintf(stderr, "usage: %s CASE FIXTURE_HEX_PATH SECONDS\n"
@@ -398,18 +352,12 @@ int main(int argc, char **argv)
     }
     fix = read_fixture(argv[2], &fixlen);
 
-    /* pre-keyed HMAC-SHA256 */
+    memcpy(cookie_peer, fake_peer, sizeof(cookie_peer));
     {
-        EVP_MAC *mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
+        const char *err = cookie_mac_init();
 
-        if (mac == NULL || (keyed_mac = EVP_MAC_CTX_new(mac)) == NULL)
-            die("EVP_MAC HMAC unavailable");
-        params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST,
-                                                     (char *)"SHA256", 0);
-        params[1] = OSSL_PARAM_construct_end();
-        if (!EVP_MAC_init(keyed_mac, cookie_key, sizeof(cookie_key), params))
-            die("EVP_MAC_init failed");
-        EVP_MAC_free(mac);
+        if (err != NULL)
+            die(err);
     }
 
     if (b.kind == K_TLS_HRR) {
@@ -429,9 +377,9 @@ int main(int argc, char **argv)
             die("DTLS ctx setup failed");
         SSL_CTX_set_options(b.ctx, SSL_OP_COOKIE_EXCHANGE);
         SSL_CTX_set_cookie_generate_cb(b.ctx, oneshot ? dtls_gen_oneshot
-                                                      : dtls_gen_prekeyed);
+                                                      : cookie_dtls_generate);
         SSL_CTX_set_cookie_verify_cb(b.ctx, oneshot ? dtls_verify_oneshot
-                                                    : dtls_verify_prekeyed);
+                                                    : cookie_dtls_verify);
     }
     add_cert(b.ctx);
 
@@ -511,7 +459,7 @@ int main(int argc, char **argv)
     BIO_free(b.wbio);
     BIO_ADDR_free(b.peer);
     SSL_CTX_free(b.ctx);
-    EVP_MAC_CTX_free(keyed_mac);
+    EVP_MAC_CTX_free(cookie_mac);
     free(fix);
     free(ch2);
     return 0;

@@ -4,10 +4,10 @@
  *
  * One loop: recvfrom() one datagram -> write it into a memory BIO ->
  * DTLSv1_listen() -> sendto() whatever OpenSSL wrote (the HelloVerifyRequest)
- * back to the sender. The cookie is the one bench/openssl/listen_bench.c uses:
- * HMAC-SHA256 keyed once (EVP_MAC_CTX duplicated per cookie) over the peer's
- * IPv4 address and port (6 bytes, network order), 32 bytes; here the peer is
- * the real sender of the datagram.
+ * back to the sender. The cookie is the one bench/openssl/listen_bench.c uses
+ * (bench/openssl/cookie.h: HMAC-SHA256 keyed once over the peer's IPv4
+ * address and port, 32 bytes); here the peer is the real sender of the
+ * datagram.
  *
  * One SSL object serves every DTLSv1_listen() call until one returns 1 (a
  * ClientHello with a valid cookie: a real server would hand that SSL to the
@@ -37,64 +37,15 @@
 
 #include <openssl/ssl.h>
 #include <openssl/err.h>
-#include <openssl/evp.h>
-#include <openssl/core_names.h>
 #include <openssl/crypto.h>
 
-#define COOKIE_LEN 32
-
-/* the same key as listen_bench.c */
-static const unsigned char cookie_key[32] = {
-    0x68, 0x65, 0x6c, 0x6c, 0x6f, 0x67, 0x61, 0x74, 0x65, 0x2d, 0x62, 0x65,
-    0x6e, 0x63, 0x68, 0x2d, 0x6b, 0x65, 0x79, 0x2d, 0x30, 0x31, 0x32, 0x33,
-    0x34, 0x35, 0x36, 0x37, 0x38, 0x39, 0x61, 0x62
-};
-
-static EVP_MAC_CTX *keyed_mac;        /* keyed once, duplicated per cookie */
-static unsigned char peer_bytes[6];   /* sender of the datagram being handled */
+#include "cookie.h"
 
 static void die(const char *msg)
 {
     fprintf(stderr, "udp_listen_server: %s\n", msg);
     ERR_print_errors_fp(stderr);
     exit(1);
-}
-
-static int mac_peer(unsigned char out[COOKIE_LEN])
-{
-    unsigned char md[EVP_MAX_MD_SIZE];
-    size_t mdlen = 0;
-    EVP_MAC_CTX *c = EVP_MAC_CTX_dup(keyed_mac);
-    int ok;
-
-    if (c == NULL)
-        return 0;
-    ok = EVP_MAC_update(c, peer_bytes, sizeof(peer_bytes))
-        && EVP_MAC_final(c, md, &mdlen, sizeof(md))
-        && mdlen >= COOKIE_LEN;
-    EVP_MAC_CTX_free(c);
-    if (ok)
-        memcpy(out, md, COOKIE_LEN);
-    return ok;
-}
-
-static int gen_cookie(SSL *ssl, unsigned char *cookie, unsigned int *len)
-{
-    (void)ssl;
-    if (!mac_peer(cookie))
-        return 0;
-    *len = COOKIE_LEN;
-    return 1;
-}
-
-static int verify_cookie(SSL *ssl, const unsigned char *cookie,
-                         unsigned int len)
-{
-    unsigned char want[COOKIE_LEN];
-
-    (void)ssl;
-    return len == COOKIE_LEN && mac_peer(want)
-        && CRYPTO_memcmp(want, cookie, COOKIE_LEN) == 0;
 }
 
 static SSL *new_listener(SSL_CTX *ctx, BIO *rbio, BIO *wbio)
@@ -119,32 +70,24 @@ int main(int argc, char **argv)
     SSL *ssl;
     BIO *rbio, *wbio;
     BIO_ADDR *client;
-    OSSL_PARAM params[2];
     unsigned char buf[65536], out[16384];
     unsigned long datagrams = 0, hvr = 0, accepted = 0, dropped = 0,
         send_errors = 0;
     struct pollfd pfd[2];
 
-    /* pre-keyed HMAC-SHA256 */
     {
-        EVP_MAC *mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
+        const char *err = cookie_mac_init();
 
-        if (mac == NULL || (keyed_mac = EVP_MAC_CTX_new(mac)) == NULL)
-            die("EVP_MAC HMAC unavailable");
-        params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST,
-                                                     (char *)"SHA256", 0);
-        params[1] = OSSL_PARAM_construct_end();
-        if (!EVP_MAC_init(keyed_mac, cookie_key, sizeof(cookie_key), params))
-            die("EVP_MAC_init failed");
-        EVP_MAC_free(mac);
+        if (err != NULL)
+            die(err);
     }
 
     ctx = SSL_CTX_new(DTLS_server_method());
     if (ctx == NULL)
         die("DTLS ctx setup failed");
     SSL_CTX_set_options(ctx, SSL_OP_COOKIE_EXCHANGE);
-    SSL_CTX_set_cookie_generate_cb(ctx, gen_cookie);
-    SSL_CTX_set_cookie_verify_cb(ctx, verify_cookie);
+    SSL_CTX_set_cookie_generate_cb(ctx, cookie_dtls_generate);
+    SSL_CTX_set_cookie_verify_cb(ctx, cookie_dtls_verify);
 
     rbio = BIO_new(BIO_s_mem());
     wbio = BIO_new(BIO_s_mem());
@@ -202,8 +145,8 @@ int main(int argc, char **argv)
                 die("recvfrom failed");
             }
             datagrams++;
-            memcpy(peer_bytes, &from.sin_addr.s_addr, 4);
-            memcpy(peer_bytes + 4, &from.sin_port, 2);
+            memcpy(cookie_peer, &from.sin_addr.s_addr, 4);
+            memcpy(cookie_peer + 4, &from.sin_port, 2);
             if (BIO_write(rbio, buf, (int)n) != (int)n)
                 die("BIO_write failed");
             r = DTLSv1_listen(ssl, client);
@@ -243,7 +186,7 @@ int main(int argc, char **argv)
     BIO_free(wbio);
     BIO_ADDR_free(client);
     SSL_CTX_free(ctx);
-    EVP_MAC_CTX_free(keyed_mac);
+    EVP_MAC_CTX_free(cookie_mac);
     close(fd);
     return 0;
 }
