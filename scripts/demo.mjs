@@ -146,26 +146,31 @@ function startTlsServer() {
   return spawn(runtime[0], args, { cwd: root, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, NO_COLOR: "1" } });
 }
 
-function tlsPart() {
+/**
+ * Follows one server of parts 2 and 3: its JSON event lines go to `onEvent(e, part)` until
+ * `part.end(ok, message)` (also after TIMEOUT_MS with `timeoutMessage`, or when the server exits
+ * first); then the server and `part.client` (set by `onEvent`) are stopped. Resolves with `ok`.
+ */
+function followServer(server, what, timeoutMessage, onEvent) {
   return new Promise((resolve) => {
-    const server = startTlsServer();
     let serverErr = "";
     server.stderr.on("data", (d) => (serverErr += d));
-    let client;
     let done = false;
-    let handshake;
-    let onHandshake;
-    const end = (ok, message) => {
-      if (done) return;
-      done = true;
-      clearTimeout(t);
-      client?.kill("SIGKILL");
-      server.kill("SIGTERM");
-      setTimeout(() => server.kill("SIGKILL"), 2000).unref();
-      console.log(`\n${message}`);
-      resolve(ok);
+    const part = {
+      client: undefined,
+      serverErr: () => serverErr,
+      end(ok, message) {
+        if (done) return;
+        done = true;
+        clearTimeout(t);
+        part.client?.kill("SIGKILL");
+        server.kill("SIGTERM");
+        setTimeout(() => server.kill("SIGKILL"), 2000).unref();
+        console.log(`\n${message}`);
+        resolve(ok);
+      },
     };
-    const t = setTimeout(() => end(false, `TLS 1.3 demo failed: no response within ${TIMEOUT_MS / 1000} s${serverErr ? `\n${serverErr}` : ""}`), TIMEOUT_MS);
+    const t = setTimeout(() => part.end(false, `${timeoutMessage}${serverErr ? `\n${serverErr}` : ""}`), TIMEOUT_MS);
     createInterface({ input: server.stdout }).on("line", (line) => {
       let e;
       try {
@@ -173,125 +178,111 @@ function tlsPart() {
       } catch {
         return;
       }
-      if (e.event === "listening" && e.tcp && !client) {
-        console.log(`hellogate TLS 1.3 server on ${e.tcp}`);
-        const args = ["s_client", "-tls1_3", "-servername", "localhost", "-connect", e.tcp, "-ign_eof"];
-        console.log(`$ printf 'GET / HTTP/1.0\\r\\n\\r\\n' | openssl ${args.join(" ")}`);
-        client = spawn("openssl", args, { stdio: ["pipe", "pipe", "pipe"] });
-        let out = "";
-        client.stdout.on("data", (d) => (out += d));
-        client.stderr.on("data", () => {});
-        client.on("error", (err) => end(false, `openssl: ${err.message}`));
-        client.stdin.on("error", () => {});
-        client.stdin.end("GET / HTTP/1.0\r\n\r\n");
-        client.on("exit", () => {
-          const at = out.indexOf("HTTP/1.0 ");
-          if (at < 0) return end(false, `TLS 1.3 demo failed: no HTTP response\n${out.slice(-2000)}${serverErr}`);
-          const cipher = out.match(/New, (TLSv1\.3), Cipher is (\S+)/);
-          if (cipher) console.log(`openssl s_client: ${cipher[1]}, ${cipher[2]}${/Server Temp Key: ([^\n]+)/.test(out) ? `, key exchange ${out.match(/Server Temp Key: ([^\n]+)/)[1]}` : ""}`);
-          console.log(`\nthe server's response:\n`);
-          const page = out.slice(at).split("\n").filter((l) => !/^(closed|DONE|read R BLOCK)$/.test(l.trim()));
-          console.log(page.map((l) => "  " + l.replace(/<\/?(html|head|body|title|table)[^>]*>/g, "").replace(/<tr><th>(.*?)<\/th><td[^>]*>(.*?)<\/td><\/tr>/, "$1: $2").replace(/<\/?h1>/g, "")).filter((l) => l.trim()).join("\n"));
-          // The server reports its handshake event asynchronously: give it a moment to arrive.
-          const conclude = () => {
-            const ok = handshake !== undefined && (handshake.retried ?? handshake.retry) === true && /HTTP\/1\.0 200/.test(out);
-            end(ok, ok
-              ? "a real client completed TLS 1.3 through a stateless HelloRetryRequest and got the page."
-              : `TLS 1.3 demo failed: ${handshake ? `retried=${handshake.retried ?? handshake.retry}` : "no handshake event"}`);
-          };
-          if (handshake) conclude();
-          else {
-            onHandshake = conclude;
-            setTimeout(conclude, 3000);
-          }
-        });
-      } else if (e.event === "sent") {
-        console.log(`${NAMES[e.message] ?? e.message} sent to ${e.peer} (stateless: nothing kept; ${e.bytesIn} B in, ${e.bytesOut} B out)`);
-      } else if (e.event === "accepted") {
-        console.log(`ClientHello2 with a valid cookie from ${e.peer}: handing over to the TLS 1.3 engine`);
-      } else if (e.event === "handshake") {
-        handshake = e;
-        setTimeout(() => onHandshake?.(), 0);
-        const name = (table, v) => (typeof v === "number" ? table[v] ?? `0x${v.toString(16)}` : v);
-        const suite = name({ 0x1301: "TLS_AES_128_GCM_SHA256", 0x1302: "TLS_AES_256_GCM_SHA384", 0x1303: "TLS_CHACHA20_POLY1305_SHA256" }, e.cipherSuite);
-        const group = name({ 0x1d: "x25519", 0x17: "secp256r1", 0x18: "secp384r1", 0x11ec: "X25519MLKEM768" }, e.group);
-        const sig = name({ 0x0403: "ecdsa_secp256r1_sha256", 0x0503: "ecdsa_secp384r1_sha384", 0x0807: "ed25519", 0x0804: "rsa_pss_rsae_sha256" }, e.signatureScheme ?? e.signature);
-        console.log(`handshake complete with ${e.peer}: ${e.protocol}, ${suite}, ${group}, ${sig}, stateless retry: ${e.retried ?? e.retry}`);
-      }
+      onEvent(e, part);
     });
     server.on("exit", (code) => {
-      if (!done) end(false, `the TLS server exited early (code ${code})${serverErr ? `:\n${serverErr}` : ""}`);
+      if (!done) part.end(false, `the ${what} server exited early (code ${code})${serverErr ? `:\n${serverErr}` : ""}`);
     });
+  });
+}
+
+function tlsPart() {
+  let handshake;
+  let onHandshake;
+  const timeout = `TLS 1.3 demo failed: no response within ${TIMEOUT_MS / 1000} s`;
+  return followServer(startTlsServer(), "TLS", timeout, (e, part) => {
+    const { end } = part;
+    if (e.event === "listening" && e.tcp && !part.client) {
+      console.log(`hellogate TLS 1.3 server on ${e.tcp}`);
+      const args = ["s_client", "-tls1_3", "-servername", "localhost", "-connect", e.tcp, "-ign_eof"];
+      console.log(`$ printf 'GET / HTTP/1.0\\r\\n\\r\\n' | openssl ${args.join(" ")}`);
+      const client = part.client = spawn("openssl", args, { stdio: ["pipe", "pipe", "pipe"] });
+      let out = "";
+      client.stdout.on("data", (d) => (out += d));
+      client.stderr.on("data", () => {});
+      client.on("error", (err) => end(false, `openssl: ${err.message}`));
+      client.stdin.on("error", () => {});
+      client.stdin.end("GET / HTTP/1.0\r\n\r\n");
+      client.on("exit", () => {
+        const at = out.indexOf("HTTP/1.0 ");
+        if (at < 0) return end(false, `TLS 1.3 demo failed: no HTTP response\n${out.slice(-2000)}${part.serverErr()}`);
+        const cipher = out.match(/New, (TLSv1\.3), Cipher is (\S+)/);
+        if (cipher) console.log(`openssl s_client: ${cipher[1]}, ${cipher[2]}${/Server Temp Key: ([^\n]+)/.test(out) ? `, key exchange ${out.match(/Server Temp Key: ([^\n]+)/)[1]}` : ""}`);
+        console.log(`\nthe server's response:\n`);
+        const page = out.slice(at).split("\n").filter((l) => !/^(closed|DONE|read R BLOCK)$/.test(l.trim()));
+        console.log(page.map((l) => "  " + l.replace(/<\/?(html|head|body|title|table)[^>]*>/g, "").replace(/<tr><th>(.*?)<\/th><td[^>]*>(.*?)<\/td><\/tr>/, "$1: $2").replace(/<\/?h1>/g, "")).filter((l) => l.trim()).join("\n"));
+        // The server reports its handshake event asynchronously: give it a moment to arrive.
+        const conclude = () => {
+          const ok = handshake !== undefined && (handshake.retried ?? handshake.retry) === true && /HTTP\/1\.0 200/.test(out);
+          end(ok, ok
+            ? "a real client completed TLS 1.3 through a stateless HelloRetryRequest and got the page."
+            : `TLS 1.3 demo failed: ${handshake ? `retried=${handshake.retried ?? handshake.retry}` : "no handshake event"}`);
+        };
+        if (handshake) conclude();
+        else {
+          onHandshake = conclude;
+          setTimeout(conclude, 3000);
+        }
+      });
+    } else if (e.event === "sent") {
+      console.log(`${NAMES[e.message] ?? e.message} sent to ${e.peer} (stateless: nothing kept; ${e.bytesIn} B in, ${e.bytesOut} B out)`);
+    } else if (e.event === "accepted") {
+      console.log(`ClientHello2 with a valid cookie from ${e.peer}: handing over to the TLS 1.3 engine`);
+    } else if (e.event === "handshake") {
+      handshake = e;
+      setTimeout(() => onHandshake?.(), 0);
+      const name = (table, v) => (typeof v === "number" ? table[v] ?? `0x${v.toString(16)}` : v);
+      const suite = name({ 0x1301: "TLS_AES_128_GCM_SHA256", 0x1302: "TLS_AES_256_GCM_SHA384", 0x1303: "TLS_CHACHA20_POLY1305_SHA256" }, e.cipherSuite);
+      const group = name({ 0x1d: "x25519", 0x17: "secp256r1", 0x18: "secp384r1", 0x11ec: "X25519MLKEM768" }, e.group);
+      const sig = name({ 0x0403: "ecdsa_secp256r1_sha256", 0x0503: "ecdsa_secp384r1_sha384", 0x0807: "ed25519", 0x0804: "rsa_pss_rsae_sha256" }, e.signatureScheme ?? e.signature);
+      console.log(`handshake complete with ${e.peer}: ${e.protocol}, ${suite}, ${group}, ${sig}, stateless retry: ${e.retried ?? e.retry}`);
+    }
   });
 }
 
 // ---- part 3: DTLS 1.2 after the HelloVerifyRequest: cli.ts serve --udp echoes a line ----------
 
 function dtlsPart() {
-  return new Promise((resolve) => {
-    console.log(`\nstarting: ${[runtime[0].split("/").pop(), ...runtime[1]].join(" ")} serve --udp 127.0.0.1:0 --json (DTLS 1.2 echo server, self-signed certificate)`);
-    const server = spawn(runtime[0], [...runtime[1], "serve", "--udp", "127.0.0.1:0", "--json"], {
-      cwd: root,
-      stdio: ["ignore", "pipe", "pipe"],
-      env: { ...process.env, NO_COLOR: "1" },
-    });
-    let serverErr = "";
-    server.stderr.on("data", (d) => (serverErr += d));
-    let client;
-    let done = false;
-    let handshake;
-    const line = `hello over DTLS 1.2 ${Date.now()}`;
-    let echoed = false;
+  console.log(`\nstarting: ${[runtime[0].split("/").pop(), ...runtime[1]].join(" ")} serve --udp 127.0.0.1:0 --json (DTLS 1.2 echo server, self-signed certificate)`);
+  const server = spawn(runtime[0], [...runtime[1], "serve", "--udp", "127.0.0.1:0", "--json"], {
+    cwd: root,
+    stdio: ["ignore", "pipe", "pipe"],
+    env: { ...process.env, NO_COLOR: "1" },
+  });
+  let handshake;
+  const line = `hello over DTLS 1.2 ${Date.now()}`;
+  let echoed = false;
+  const timeout = `DTLS 1.2 demo failed: no echo within ${TIMEOUT_MS / 1000} s`;
+  return followServer(server, "DTLS", timeout, (e, part) => {
+    const { end } = part;
     // The echo and the server's handshake event arrive on different pipes: wait for both.
     const finishIfDone = () => {
       if (echoed && handshake) end(true, "a real client completed DTLS 1.2 after a HelloVerifyRequest and got its line echoed.");
     };
-    const end = (ok, message) => {
-      if (done) return;
-      done = true;
-      clearTimeout(t);
-      client?.kill("SIGKILL");
-      server.kill("SIGTERM");
-      setTimeout(() => server.kill("SIGKILL"), 2000).unref();
-      console.log(`\n${message}`);
-      resolve(ok);
-    };
-    const t = setTimeout(() => end(false, `DTLS 1.2 demo failed: no echo within ${TIMEOUT_MS / 1000} s${serverErr ? `\n${serverErr}` : ""}`), TIMEOUT_MS);
-    createInterface({ input: server.stdout }).on("line", (text) => {
-      let e;
-      try {
-        e = JSON.parse(text);
-      } catch {
-        return;
-      }
-      if (e.event === "listening" && e.udp && !client) {
-        console.log(`hellogate DTLS 1.2 echo server on udp ${e.udp}`);
-        const args = ["s_client", "-dtls1_2", "-connect", e.udp];
-        console.log(`$ echo '${line}' | openssl ${args.join(" ")}`);
-        client = spawn("openssl", args, { stdio: ["pipe", "pipe", "pipe"] });
-        let out = "";
-        client.stderr.on("data", () => {});
-        client.on("error", (err) => end(false, `openssl: ${err.message}`));
-        client.stdin.on("error", () => {});
-        client.stdin.write(line + "\n");
-        client.stdout.on("data", (d) => {
-          out += d;
-          if (!out.includes(line)) return;
-          const cipher = out.match(/New, (\S+), Cipher is (\S+)/);
-          if (cipher) console.log(`openssl s_client: ${cipher[1]} (DTLS 1.2), ${cipher[2]}`);
-          console.log(`openssl s_client received the echo: "${line}"`);
-          client.stdin.end();
-          echoed = true;
-          finishIfDone();
-        });
-      } else if (e.event === "handshake") {
-        handshake = e;
-        console.log(`handshake complete with ${e.peer}: ${e.protocol}, ${e.cipherSuite}, ${e.group}, ${e.signature}`);
+    if (e.event === "listening" && e.udp && !part.client) {
+      console.log(`hellogate DTLS 1.2 echo server on udp ${e.udp}`);
+      const args = ["s_client", "-dtls1_2", "-connect", e.udp];
+      console.log(`$ echo '${line}' | openssl ${args.join(" ")}`);
+      const client = part.client = spawn("openssl", args, { stdio: ["pipe", "pipe", "pipe"] });
+      let out = "";
+      client.stderr.on("data", () => {});
+      client.on("error", (err) => end(false, `openssl: ${err.message}`));
+      client.stdin.on("error", () => {});
+      client.stdin.write(line + "\n");
+      client.stdout.on("data", (d) => {
+        out += d;
+        if (!out.includes(line)) return;
+        const cipher = out.match(/New, (\S+), Cipher is (\S+)/);
+        if (cipher) console.log(`openssl s_client: ${cipher[1]} (DTLS 1.2), ${cipher[2]}`);
+        console.log(`openssl s_client received the echo: "${line}"`);
+        client.stdin.end();
+        echoed = true;
         finishIfDone();
-      }
-    });
-    server.on("exit", (code) => {
-      if (!done) end(false, `the DTLS server exited early (code ${code})${serverErr ? `:\n${serverErr}` : ""}`);
-    });
+      });
+    } else if (e.event === "handshake") {
+      handshake = e;
+      console.log(`handshake complete with ${e.peer}: ${e.protocol}, ${e.cipherSuite}, ${e.group}, ${e.signature}`);
+      finishIfDone();
+    }
   });
 }
