@@ -39,7 +39,7 @@ import {
   type PacketProtector,
   protectorOf,
 } from "./initial_secrets.ts";
-import { readInvariantLongHeader, readLongPacketLayout } from "./long_header.ts";
+import { readInvariantLongHeader, readLongPacketLayout, writeLongHeaderStart } from "./long_header.ts";
 import type { QuicAccepted, QuicDropped, QuicDropReason, QuicOutcome, QuicSend } from "./outcome.ts";
 import { openLongPacket, sealLongPacket } from "./packet_protection.ts";
 import { encodeRetry } from "./retry_packet.ts";
@@ -455,19 +455,8 @@ export class QuicListener {
     const pnLen = 1;
     const headerLen = 1 + 4 + 1 + clientScid.length + 1 + dcid.length + 1 + 2 + pnLen;
     const header = new Uint8Array(headerLen);
-    header[0] = 0xc0 | (info.typeBits.initial << 4) | (pnLen - 1);
-    const v = info.version;
-    header[1] = v >>> 24;
-    header[2] = (v >>> 16) & 0xff;
-    header[3] = (v >>> 8) & 0xff;
-    header[4] = v & 0xff;
-    let at = 5;
-    header[at++] = clientScid.length;
-    header.set(clientScid, at);
-    at += clientScid.length;
-    header[at++] = dcid.length;
-    header.set(dcid, at);
-    at += dcid.length;
+    const first = 0xc0 | (info.typeBits.initial << 4) | (pnLen - 1);
+    let at = writeLongHeaderStart(header, first, info.version, clientScid, dcid);
     header[at++] = 0; // token length
     at = writeVarint(header, at, pnLen + payload.length + 16, 2);
     header[at] = 0; // packet number 0

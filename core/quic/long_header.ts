@@ -81,3 +81,30 @@ export function readLongPacketLayout(
   if (len.value < 0 || len.next + len.value > buf.length) return "bad-length";
   return { type, token, pnOffset: len.next, end: len.next + len.value };
 }
+
+/**
+ * Writes the invariant start of a long header (RFC 8999 §5.1) at offset 0 of `out`: `first`,
+ * the 32-bit `version`, then each connection ID with its one-byte length. Returns the offset
+ * after the Source Connection ID. The caller sizes `out` (7 bytes plus both IDs, at least) and
+ * checks the ID lengths.
+ */
+export function writeLongHeaderStart(
+  out: Uint8Array,
+  first: number,
+  version: number,
+  dcid: Uint8Array,
+  scid: Uint8Array,
+): number {
+  out[0] = first;
+  out[1] = version >>> 24;
+  out[2] = (version >>> 16) & 0xff;
+  out[3] = (version >>> 8) & 0xff;
+  out[4] = version & 0xff;
+  let at = 5;
+  out[at++] = dcid.length;
+  out.set(dcid, at);
+  at += dcid.length;
+  out[at++] = scid.length;
+  out.set(scid, at);
+  return at + scid.length;
+}

@@ -6,6 +6,7 @@
  * @module
  */
 import type { Aead, CryptoProvider } from "../crypto/provider.ts";
+import { writeLongHeaderStart } from "./long_header.ts";
 import type { QuicVersionInfo } from "./versions.ts";
 
 /** Length of the Retry Integrity Tag. */
@@ -59,19 +60,8 @@ export function encodeRetry(provider: CryptoProvider, f: RetryFields): Uint8Arra
   }
   const len = 1 + 4 + 1 + f.dcid.length + 1 + f.scid.length + f.token.length;
   const out = new Uint8Array(len + RETRY_TAG_LENGTH);
-  out[0] = 0xc0 | (f.info.typeBits.retry << 4) | ((f.unusedBits ?? 0xf) & 0x0f);
-  const v = f.info.version;
-  out[1] = v >>> 24;
-  out[2] = (v >>> 16) & 0xff;
-  out[3] = (v >>> 8) & 0xff;
-  out[4] = v & 0xff;
-  let at = 5;
-  out[at++] = f.dcid.length;
-  out.set(f.dcid, at);
-  at += f.dcid.length;
-  out[at++] = f.scid.length;
-  out.set(f.scid, at);
-  at += f.scid.length;
+  const first = 0xc0 | (f.info.typeBits.retry << 4) | ((f.unusedBits ?? 0xf) & 0x0f);
+  const at = writeLongHeaderStart(out, first, f.info.version, f.dcid, f.scid);
   out.set(f.token, at);
   out.set(retryIntegrityTag(provider, f.info, f.originalDcid, out.subarray(0, len)), len);
   return out;

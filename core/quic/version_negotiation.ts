@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { readInvariantLongHeader, writeLongHeaderStart } from "./long_header.ts";
 
 /**
  * Encodes a Version Negotiation packet answering a client whose long header carried `clientDcid`
@@ -18,15 +19,8 @@ export function encodeVersionNegotiation(
   unusedBits = 0x40,
 ): Uint8Array {
   const out = new Uint8Array(7 + clientDcid.length + clientScid.length + 4 * versions.length);
-  out[0] = 0x80 | 0x40 | (unusedBits & 0x7f);
-  // bytes 1..4: version 0
-  let at = 5;
-  out[at++] = clientScid.length;
-  out.set(clientScid, at);
-  at += clientScid.length;
-  out[at++] = clientDcid.length;
-  out.set(clientDcid, at);
-  at += clientDcid.length;
+  // Version 0; the client's Source Connection ID becomes the Destination one.
+  let at = writeLongHeaderStart(out, 0x80 | 0x40 | (unusedBits & 0x7f), 0, clientScid, clientDcid);
   for (const v of versions) {
     out[at] = v >>> 24;
     out[at + 1] = (v >>> 16) & 0xff;
@@ -41,17 +35,10 @@ export function encodeVersionNegotiation(
 export function decodeVersionNegotiation(
   packet: Uint8Array,
 ): { dcid: Uint8Array; scid: Uint8Array; versions: number[] } | undefined {
-  if (packet.length < 7 || (packet[0] & 0x80) === 0) return undefined;
-  if (packet[1] | packet[2] | packet[3] | packet[4]) return undefined;
-  let at = 5;
-  const dl = packet[at++];
-  if (at + dl + 1 > packet.length) return undefined;
-  const dcid = packet.subarray(at, at + dl);
-  at += dl;
-  const sl = packet[at++];
-  if (at + sl > packet.length) return undefined;
-  const scid = packet.subarray(at, at + sl);
-  at += sl;
+  const h = readInvariantLongHeader(packet, 0);
+  if (!h || h.version !== 0) return undefined;
+  const { dcid, scid } = h;
+  let at = h.afterScid;
   if ((packet.length - at) % 4 !== 0) return undefined;
   const versions: number[] = [];
   for (; at < packet.length; at += 4) {

@@ -11,6 +11,7 @@ import { portableProvider } from "../../core/crypto/portable.ts";
 import type { CryptoProvider } from "../../core/crypto/provider.ts";
 import { encodeCryptoFrame } from "../../core/quic/frames.ts";
 import { clientInitialProtector } from "../../core/quic/initial_secrets.ts";
+import { writeLongHeaderStart } from "../../core/quic/long_header.ts";
 import { sealLongPacket } from "../../core/quic/packet_protection.ts";
 import { writeVarint } from "../../core/quic/varint.ts";
 import type { QuicVersionInfo } from "../../core/quic/versions.ts";
@@ -52,16 +53,8 @@ export function clientInitialPacket(o: ClientInitialOptions): Uint8Array {
     payload = concat(payload, new Uint8Array(want - payload.length));
   }
   const header = new Uint8Array(headerLen);
-  header[0] = 0xc0 | (o.info.typeBits.initial << 4) | (pnLen - 1);
-  const v = o.info.version;
-  header.set([v >>> 24, (v >>> 16) & 0xff, (v >>> 8) & 0xff, v & 0xff], 1);
-  let at = 5;
-  header[at++] = o.dcid.length;
-  header.set(o.dcid, at);
-  at += o.dcid.length;
-  header[at++] = o.scid.length;
-  header.set(o.scid, at);
-  at += o.scid.length;
+  const first = 0xc0 | (o.info.typeBits.initial << 4) | (pnLen - 1);
+  let at = writeLongHeaderStart(header, first, o.info.version, o.dcid, o.scid);
   header.set(tl.subarray(0, tlLen), at);
   at += tlLen;
   header.set(token, at);
