@@ -9,6 +9,7 @@ import { SignatureScheme } from "../core/crypto/provider.ts";
 import { NamedGroup } from "../core/constants/groups.ts";
 import { defaultCryptoProvider, nativeProvider } from "../transports/native_crypto.ts";
 import { toHex } from "./helpers/fixtures.ts";
+import { encodePkcs8 } from "../core/crypto/der.ts";
 
 /** A provider that records which method was called and delegates to `inner`. */
 function recording(inner: CryptoProvider, log: string[], tag: string): CryptoProvider {
@@ -31,6 +32,7 @@ const CALLS: Record<ProviderOpClass, (p: CryptoProvider) => unknown> = {
   aead: (p) => p.aead("aes-128-gcm", new Uint8Array(16)),
   headerProtection: (p) => p.headerProtection("aes-128", new Uint8Array(16)),
   keyExchange: (p) => p.generateKeyShare(NamedGroup.x25519),
+  ecdsaSigning: (p) => p.generateSigningKey("ecdsa-p256"),
   signing: (p) => p.generateSigningKey("ed25519"),
   verify: (p) => p.verify(SignatureScheme.ed25519, new Uint8Array(10), new Uint8Array(0), new Uint8Array(64)),
 };
@@ -68,5 +70,24 @@ test("the default provider of every runtime computes RFC 4231 HMAC, GCM and an E
     const a = p.generateKeyShare(NamedGroup.secp256r1), b = portableProvider.generateKeyShare(NamedGroup.secp256r1);
     assert.equal(toHex(a.deriveSecret(b.publicKey)!), toHex(b.deriveSecret(a.publicKey)!));
   }
-  assert.match(defaultCryptoProvider("deno").name, /^mixed\(hash,mac:portable; rest:native\)$/);
+  assert.match(defaultCryptoProvider("deno").name, /^mixed\(hash,mac,ecdsaSigning:portable; rest:native\)$/);
+});
+
+test("imported keys are routed by their PKCS#8 algorithm: ECDSA to the ecdsaSigning pick, Ed25519 to signing", () => {
+  const log: string[] = [];
+  const p = composeProvider(PROVIDER_PICKS.deno, {
+    portable: recording(portableProvider, log, "portable"),
+    native: recording(nativeProvider, log, "native"),
+  });
+  // PKCS#8 encodings (RFC 5208 with an RFC 5915 EC key / an RFC 8410 Ed25519 seed).
+  const ec = encodePkcs8("ecdsa-p256", new Uint8Array(32).fill(7)), ed = encodePkcs8("ed25519", new Uint8Array(32).fill(9));
+  for (const [pkcs8, want] of [[ec, "portable."], [ed, "native."]] as const) {
+    log.length = 0;
+    const key = p.importSigningKey(pkcs8);
+    assert.ok(log[0]?.startsWith(want), `${key.kind}: ${log[0]}`);
+  }
+  log.length = 0;
+  const signed = p.generateSigningKey("ecdsa-p384");
+  assert.ok(log[0].startsWith("portable."), log[0]);
+  assert.ok(p.verify(0x0503, signed.publicKeySpki, new Uint8Array([1]), signed.sign(0x0503, new Uint8Array([1]))));
 });
