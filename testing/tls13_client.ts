@@ -319,7 +319,7 @@ export class Tls13TestClient {
   #emitCcs(): void {
     if (this.#quic || this.#ccsSent || this.#sessionId.length === 0) return;
     this.#ccsSent = true;
-    this.output.push({ bytes: new Uint8Array([20, 3, 3, 0, 1, 1]) });
+    this.output.push({ bytes: encodeTlsRecord(20, 0x0303, new Uint8Array([1])) });
   }
 
   #error(detail: string): void {
@@ -354,8 +354,7 @@ export class Tls13TestClient {
           continue;
         }
         if (r.contentType === 23 && this.#read) {
-          const header = new Uint8Array([23, 3, 3, r.fragment.length >> 8, r.fragment.length & 0xff]);
-          const o = this.#read.open(header, r.fragment);
+          const o = this.#read.open(r.fragment);
           if (!o.ok) return this.#error(`record: ${o.reason}`);
           if (o.contentType === 22) {
             this.#asm.push(o.content.slice());

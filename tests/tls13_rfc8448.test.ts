@@ -15,7 +15,7 @@ import {
   trafficKeys,
 } from "../core/handshake/key_schedule.ts";
 import { Tls13RecordProtection } from "../core/record/tls13_protection.ts";
-import { encodeTlsRecord } from "../core/wire/record.ts";
+import { encodeTlsRecord, peekTlsRecordHeader } from "../core/wire/record.ts";
 import { toHex } from "./helpers/fixtures.ts";
 import { certificateFor } from "./helpers/tls13_pair.ts";
 import { Tls13ServerEngine } from "../core/handshake/tls13/server.ts";
@@ -79,13 +79,13 @@ test("RFC 8448 §3: record protection reproduces and opens every protected recor
   assert.equal(toHex(sealer.seal(22, V.SERVER_FLIGHT)), toHex(V.SERVER_FLIGHT_RECORD));
   // Client Finished: opened.
   const opener = new Tls13RecordProtection(p, 0x1301, hs.clientHandshakeTrafficSecret);
-  const fin = opener.open(V.CLIENT_FINISHED_RECORD.subarray(0, 5), V.CLIENT_FINISHED_RECORD.subarray(5));
+  const fin = opener.open(V.CLIENT_FINISHED_RECORD.subarray(5));
   assert.ok(fin.ok);
   assert.equal(fin.contentType, 22);
   assert.equal(toHex(fin.content), toHex(V.CLIENT_FINISHED));
   // Client application data (sequence 0 under the client application keys).
   const clientApp = new Tls13RecordProtection(p, 0x1301, app.clientApplicationTrafficSecret);
-  const data = clientApp.open(V.CLIENT_APP_RECORD.subarray(0, 5), V.CLIENT_APP_RECORD.subarray(5));
+  const data = clientApp.open(V.CLIENT_APP_RECORD.subarray(5));
   assert.ok(data.ok);
   assert.equal(data.contentType, 23);
   assert.equal(toHex(data.content), toHex(V.APP_DATA));
@@ -97,9 +97,9 @@ test("RFC 8448 §3: record protection reproduces and opens every protected recor
   const bad = V.CLIENT_APP_RECORD.slice();
   bad[20] ^= 1;
   const again = new Tls13RecordProtection(p, 0x1301, app.clientApplicationTrafficSecret);
-  assert.deepEqual(again.open(bad.subarray(0, 5), bad.subarray(5)), { ok: false, reason: "bad-record-mac" });
+  assert.deepEqual(again.open(bad.subarray(5)), { ok: false, reason: "bad-record-mac" });
   assert.equal(again.sequence, 0);
-  assert.ok(again.open(V.CLIENT_APP_RECORD.subarray(0, 5), V.CLIENT_APP_RECORD.subarray(5)).ok);
+  assert.ok(again.open(V.CLIENT_APP_RECORD.subarray(5)).ok);
 });
 
 test("RFC 8448 §3: the engine, given the trace's randomness, sends the trace's ServerHello and keys its flight with the trace's keys", () => {
@@ -126,8 +126,8 @@ test("RFC 8448 §3: the engine, given the trace's randomness, sends the trace's 
   assert.equal(rest[0], 23);
   const hs = handshakeSecrets(p, "sha256", V.SHARED_SECRET, hashOf(V.CLIENT_HELLO, V.SERVER_HELLO));
   const open = new Tls13RecordProtection(p, 0x1301, hs.serverHandshakeTrafficSecret);
-  const len = (rest[3] << 8) | rest[4];
-  const r = open.open(rest.subarray(0, 5), rest.subarray(5, 5 + len));
+  const len = peekTlsRecordHeader(rest)!.length;
+  const r = open.open(rest.subarray(5, 5 + len));
   assert.ok(r.ok);
   assert.equal(r.contentType, 22);
   // EncryptedExtensions answers the trace's server_name and record_size_limit offers.
@@ -220,8 +220,8 @@ test("RFC 8448 §5: an engine continuing from a stateless retry of the trace sen
   const rest = bytes.subarray(5 + V.HRR_SERVER_HELLO.length);
   const prefix = transcriptPrefix(ch1Hash, V.HRR);
   const hs = handshakeSecrets(p, "sha256", V.HRR_SHARED_SECRET, hashOf(prefix, V.HRR_CLIENT_HELLO_2, V.HRR_SERVER_HELLO));
-  const len = (rest[3] << 8) | rest[4];
-  const r = new Tls13RecordProtection(p, 0x1301, hs.serverHandshakeTrafficSecret).open(rest.subarray(0, 5), rest.subarray(5, 5 + len));
+  const len = peekTlsRecordHeader(rest)!.length;
+  const r = new Tls13RecordProtection(p, 0x1301, hs.serverHandshakeTrafficSecret).open(rest.subarray(5, 5 + len));
   assert.ok(r.ok, "the engine's flight opens with the trace's server handshake keys");
   assert.equal(r.content[0], 8);
 });

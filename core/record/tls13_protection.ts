@@ -16,12 +16,14 @@
  */
 import type { Aead, AeadName, CryptoProvider } from "../crypto/provider.ts";
 import { trafficKeys } from "../handshake/key_schedule.ts";
+import { TLS_RECORD_HEADER_LENGTH, writeTlsRecordHeader } from "../wire/record.ts";
 
 /** Largest TLSInnerPlaintext content (2^14, RFC 8446 §5.1). */
 export const MAX_TLS13_PLAINTEXT = 16384;
 /** Largest TLSCiphertext fragment (2^14 + 256, RFC 8446 §5.2). */
 export const MAX_TLS13_CIPHERTEXT = 16384 + 256;
 const TAG = 16;
+const CT_APPLICATION_DATA = 23;
 
 /** AEAD of a TLS 1.3 cipher suite. */
 export function suiteAead(cipherSuite: number): AeadName {
@@ -63,6 +65,8 @@ export class Tls13RecordProtection {
   readonly #aead: Aead;
   readonly #iv: Uint8Array;
   readonly #nonce = new Uint8Array(12);
+  /** The record header as AAD, rewritten per record (the AEAD reads it synchronously). */
+  readonly #aad = new Uint8Array(TLS_RECORD_HEADER_LENGTH);
   #seq = 0;
   /** Largest TLSInnerPlaintext accepted by {@link open} (content + type + padding). */
   readonly receiveLimit: number;
@@ -106,25 +110,25 @@ export class Tls13RecordProtection {
     const inner = new Uint8Array(innerLength);
     inner.set(content);
     inner[content.length] = contentType;
-    const length = innerLength + TAG;
-    const header = new Uint8Array([23, 0x03, 0x03, length >>> 8, length & 0xff]);
-    const sealed = this.#aead.seal(this.#nonceFor(), header, inner);
+    writeTlsRecordHeader(this.#aad, 0, CT_APPLICATION_DATA, 0x0303, innerLength + TAG);
+    const sealed = this.#aead.seal(this.#nonceFor(), this.#aad, inner);
     this.#seq++;
-    const out = new Uint8Array(5 + sealed.length);
-    out.set(header);
-    out.set(sealed, 5);
+    const out = new Uint8Array(TLS_RECORD_HEADER_LENGTH + sealed.length);
+    out.set(this.#aad);
+    out.set(sealed, TLS_RECORD_HEADER_LENGTH);
     return out;
   }
 
   /**
-   * Opens one TLSCiphertext record given its 5-byte `header` and its `fragment`. The caller has
-   * checked the outer content type is application_data.
+   * Opens the `fragment` of one TLSCiphertext record. The caller has checked the outer content
+   * type is application_data; the AAD is the header such a record carries (type 23, 0x0303, length).
    */
-  open(header: Uint8Array, fragment: Uint8Array): OpenedRecord {
+  open(fragment: Uint8Array): OpenedRecord {
     if (fragment.length > MAX_TLS13_CIPHERTEXT) return { ok: false, reason: "record-overflow" };
     if (fragment.length < TAG + 1) return { ok: false, reason: "bad-record-mac" };
     if (fragment.length - TAG > this.receiveLimit) return { ok: false, reason: "record-overflow" };
-    const inner = this.#aead.open(this.#nonceFor(), header, fragment);
+    writeTlsRecordHeader(this.#aad, 0, CT_APPLICATION_DATA, 0x0303, fragment.length);
+    const inner = this.#aead.open(this.#nonceFor(), this.#aad, fragment);
     // A record that fails authentication does not advance the sequence number, so skipped
     // 0-RTT records (RFC 8446 §4.2.10) leave the handshake records' numbering intact.
     if (!inner) return { ok: false, reason: "bad-record-mac" };
@@ -139,9 +143,4 @@ export class Tls13RecordProtection {
   toJSON(): unknown {
     return { sequence: this.#seq, receiveLimit: this.receiveLimit };
   }
-}
-
-/** Builds the 5-byte header a TLSCiphertext record of `fragmentLength` bytes carries (AAD). */
-export function tls13RecordHeader(fragmentLength: number): Uint8Array {
-  return new Uint8Array([23, 0x03, 0x03, fragmentLength >>> 8, fragmentLength & 0xff]);
 }

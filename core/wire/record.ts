@@ -42,13 +42,18 @@ export function peekTlsRecordHeader(bytes: Uint8Array, offset = 0): TlsRecordHea
 export function encodeTlsRecord(contentType: number, version: number, fragment: Uint8Array): Uint8Array {
   if (fragment.length > 0xffff) throw new RangeError("TLS record fragment exceeds 65535 bytes");
   const out = new Uint8Array(TLS_RECORD_HEADER_LENGTH + fragment.length);
-  out[0] = contentType;
-  out[1] = version >>> 8;
-  out[2] = version;
-  out[3] = fragment.length >>> 8;
-  out[4] = fragment.length;
+  writeTlsRecordHeader(out, 0, contentType, version, fragment.length);
   out.set(fragment, TLS_RECORD_HEADER_LENGTH);
   return out;
+}
+
+/** Writes a 5-byte TLS record header (type, version, fragment length) into `out` at `at`. */
+export function writeTlsRecordHeader(out: Uint8Array, at: number, contentType: number, version: number, length: number): void {
+  out[at] = contentType;
+  out[at + 1] = version >>> 8;
+  out[at + 2] = version;
+  out[at + 3] = length >>> 8;
+  out[at + 4] = length;
 }
 
 /** A DTLSPlaintext record inside a datagram. */

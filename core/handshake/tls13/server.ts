@@ -132,6 +132,8 @@ export type Tls13ServerState =
 const CT_CCS = 20, CT_ALERT = 21, CT_HANDSHAKE = 22, CT_APPDATA = 23;
 const HT_CLIENT_HELLO = 1, HT_FINISHED = 20, HT_KEY_UPDATE = 24;
 const EMPTY = new Uint8Array(0);
+/** The one change_cipher_spec record of middlebox-compatibility mode (RFC 8446 §D.4); always copied into a larger send. */
+const CCS_RECORD = encodeTlsRecord(CT_CCS, 0x0303, new Uint8Array([1]));
 
 /** A QUIC `quic-secrets` action whose secrets stay out of JSON and inspection output. */
 function secretsAction(
@@ -421,8 +423,7 @@ export class Tls13ServerEngine implements HandshakeEngine<Tls13CloseReason> {
       if (this.#skipAppDataBeforeCh2) return this.#skipEarly(fragment.length);
       return this.#fail("unexpected-message", "application_data record before the handshake keys");
     }
-    const header = new Uint8Array([CT_APPDATA, 3, 3, fragment.length >>> 8, fragment.length & 0xff]);
-    const opened = this.#read.open(header, fragment);
+    const opened = this.#read.open(fragment);
     if (!opened.ok) {
       if (opened.reason === "bad-record-mac" && this.#skipEarlyData) return this.#skipEarly(fragment.length);
       if (opened.reason === "bad-record-mac") return this.#fail("bad-record-mac", "a record failed authentication");
@@ -572,7 +573,7 @@ export class Tls13ServerEngine implements HandshakeEngine<Tls13CloseReason> {
       else {
         const compat = ch.legacySessionId.length > 0;
         const records = [encodeTlsRecord(CT_HANDSHAKE, 0x0303, hrr)];
-        if (compat) records.push(new Uint8Array([CT_CCS, 3, 3, 0, 1, 1]));
+        if (compat) records.push(CCS_RECORD);
         this.#ccsSent = compat;
         this.#send(concat(records), "hello_retry_request");
       }
@@ -702,7 +703,7 @@ export class Tls13ServerEngine implements HandshakeEngine<Tls13CloseReason> {
     } else {
       const parts = [encodeTlsRecord(CT_HANDSHAKE, 0x0303, serverHello)];
       if (ch.legacySessionId.length > 0 && !this.#ccsSent) {
-        parts.push(new Uint8Array([CT_CCS, 3, 3, 0, 1, 1]));
+        parts.push(CCS_RECORD);
         this.#ccsSent = true;
       }
       const hsWrite = new Tls13RecordProtection(p, c.cipherSuite, hs.serverHandshakeTrafficSecret);
