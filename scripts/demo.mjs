@@ -113,37 +113,11 @@ listener.on("exit", (code) => {
 
 // ---- part 2: a full TLS 1.3 handshake through the stateless HRR ----------------------------
 
-/** The server for part 2: `cli.ts serve --www` when the CLI has it, else the same via listenTls. */
+/** The server for part 2: `cli.ts serve --www` (the gate's HRR, the TLS 1.3 engine, a page naming what was negotiated). */
 function startTlsServer() {
-  const help = spawnSync(runtime[0], [...runtime[1], "help", "serve"], { cwd: root, encoding: "utf8" });
-  if (help.status === 0 && /--www/.test(help.stdout + help.stderr)) {
-    const args = ["serve", "--tcp", "127.0.0.1:0", "--www", "--retry", "always", "--json"];
-    console.log(`\nstarting: ${[runtime[0].split("/").pop(), ...runtime[1], ...args].join(" ")}`);
-    return spawn(runtime[0], [...runtime[1], ...args], { cwd: root, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, NO_COLOR: "1" } });
-  }
-  // The same thing in a few lines of the library API (listenTls + a fresh self-signed certificate).
-  const code = `
-    import { listenTls, serveWwwPage, defaultCryptoProvider } from "./transports/mod.ts";
-    import { CookieKeyring } from "./core/gate/cookie/keyring.ts";
-    import { generateSelfSignedCertificate } from "./core/pki/self_signed.ts";
-    const provider = defaultCryptoProvider();
-    const certificate = generateSelfSignedCertificate(provider, { now: Date.now() });
-    const peer = (p) => p.address + ":" + p.port;
-    const tls = await listenTls({
-      hostname: "127.0.0.1", port: 0, keyring: CookieKeyring.random(), provider, certificates: [certificate], retry: "always",
-      onEvent: (e) => {
-        if (e.event === "sent") console.log(JSON.stringify({ event: "sent", peer: peer(e.peer), message: e.message, bytesIn: e.bytesIn, bytesOut: e.bytesOut }));
-        if (e.event === "accepted") console.log(JSON.stringify({ event: "accepted", peer: peer(e.peer), protocol: e.protocol }));
-        if (e.event === "handshake") console.log(JSON.stringify({ event: "handshake", peer: peer(e.peer), protocol: "tls1.3", ...e.summary, peer: peer(e.peer) }));
-        if (e.event === "handshake-failed" || e.event === "tls-closed") console.log(JSON.stringify({ event: "closed", peer: peer(e.peer), reason: e.info.reason }));
-      },
-    });
-    console.log(JSON.stringify({ event: "listening", tcp: peer(tls.addr) }));
-    for await (const conn of tls) void serveWwwPage(conn);
-  `;
-  const args = runtime[0].endsWith("bun") ? ["-e", code] : ["eval", "--config", join(root, "deno.json"), code];
-  console.log(`\nstarting a TLS 1.3 server (listenTls, retry "always", self-signed ECDSA P-256 certificate)`);
-  return spawn(runtime[0], args, { cwd: root, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, NO_COLOR: "1" } });
+  const args = ["serve", "--tcp", "127.0.0.1:0", "--www", "--retry", "always", "--json"];
+  console.log(`\nstarting: ${[runtime[0].split("/").pop(), ...runtime[1], ...args].join(" ")}`);
+  return spawn(runtime[0], [...runtime[1], ...args], { cwd: root, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, NO_COLOR: "1" } });
 }
 
 /**
@@ -207,16 +181,17 @@ function tlsPart() {
         const at = out.indexOf("HTTP/1.0 ");
         if (at < 0) return end(false, `TLS 1.3 demo failed: no HTTP response\n${out.slice(-2000)}${part.serverErr()}`);
         const cipher = out.match(/New, (TLSv1\.3), Cipher is (\S+)/);
-        if (cipher) console.log(`openssl s_client: ${cipher[1]}, ${cipher[2]}${/Server Temp Key: ([^\n]+)/.test(out) ? `, key exchange ${out.match(/Server Temp Key: ([^\n]+)/)[1]}` : ""}`);
+        const tempKey = out.match(/Server Temp Key: ([^\n]+)/);
+        if (cipher) console.log(`openssl s_client: ${cipher[1]}, ${cipher[2]}${tempKey ? `, key exchange ${tempKey[1]}` : ""}`);
         console.log(`\nthe server's response:\n`);
         const page = out.slice(at).split("\n").filter((l) => !/^(closed|DONE|read R BLOCK)$/.test(l.trim()));
         console.log(page.map((l) => "  " + l.replace(/<\/?(html|head|body|title|table)[^>]*>/g, "").replace(/<tr><th>(.*?)<\/th><td[^>]*>(.*?)<\/td><\/tr>/, "$1: $2").replace(/<\/?h1>/g, "")).filter((l) => l.trim()).join("\n"));
         // The server reports its handshake event asynchronously: give it a moment to arrive.
         const conclude = () => {
-          const ok = handshake !== undefined && (handshake.retried ?? handshake.retry) === true && /HTTP\/1\.0 200/.test(out);
+          const ok = handshake !== undefined && handshake.retry === true && /HTTP\/1\.0 200/.test(out);
           end(ok, ok
             ? "a real client completed TLS 1.3 through a stateless HelloRetryRequest and got the page."
-            : `TLS 1.3 demo failed: ${handshake ? `retried=${handshake.retried ?? handshake.retry}` : "no handshake event"}`);
+            : `TLS 1.3 demo failed: ${handshake ? `retry=${handshake.retry}` : "no handshake event"}`);
         };
         if (handshake) conclude();
         else {
@@ -231,11 +206,7 @@ function tlsPart() {
     } else if (e.event === "handshake") {
       handshake = e;
       setTimeout(() => onHandshake?.(), 0);
-      const name = (table, v) => (typeof v === "number" ? table[v] ?? `0x${v.toString(16)}` : v);
-      const suite = name({ 0x1301: "TLS_AES_128_GCM_SHA256", 0x1302: "TLS_AES_256_GCM_SHA384", 0x1303: "TLS_CHACHA20_POLY1305_SHA256" }, e.cipherSuite);
-      const group = name({ 0x1d: "x25519", 0x17: "secp256r1", 0x18: "secp384r1", 0x11ec: "X25519MLKEM768" }, e.group);
-      const sig = name({ 0x0403: "ecdsa_secp256r1_sha256", 0x0503: "ecdsa_secp384r1_sha384", 0x0807: "ed25519", 0x0804: "rsa_pss_rsae_sha256" }, e.signatureScheme ?? e.signature);
-      console.log(`handshake complete with ${e.peer}: ${e.protocol}, ${suite}, ${group}, ${sig}, stateless retry: ${e.retried ?? e.retry}`);
+      console.log(`handshake complete with ${e.peer}: ${e.protocol}, ${e.cipherSuite}, ${e.group}, ${e.signature}, stateless retry: ${e.retry}`);
     }
   });
 }
