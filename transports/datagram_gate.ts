@@ -76,6 +76,17 @@ export interface DatagramSocketBinding {
   close(): Promise<void>;
 }
 
+/**
+ * What a bound UDP socket reports to whatever drives it (a {@link DatagramGate}, the QUIC front
+ * door). Datagrams are handed over owned: the socket never reuses their bytes.
+ */
+export interface UdpSocketEvents {
+  /** One datagram received from `peer`. */
+  datagram(bytes: Uint8Array, peer: PeerAddress): void;
+  /** A socket error (e.g. an ICMP port-unreachable for an earlier reply); receiving goes on. */
+  error(): void;
+}
+
 const DEFAULT_MAX_CONNECTIONS = 1024;
 const DEFAULT_IDLE_MS = 30_000;
 const DEFAULT_QUEUE = 256;

@@ -12,18 +12,18 @@
  *
  * @module
  */
-import dgram from "node:dgram";
 import type { QuicAccepted, QuicDropReason, QuicOutcome, QuicSentMessage } from "../core/quic/outcome.ts";
 import type { QuicTokenRejection } from "../core/quic/token.ts";
 import type { PeerAddress } from "../core/peer.ts";
-import { type BindOptions, bindHost, isIpv6Host, peerFrom, sendHost } from "./address.ts";
+import { type BindOptions, bindHost } from "./address.ts";
 import { AsyncQueue } from "./queue.ts";
 import { type Clock, systemClock } from "./clock.ts";
 import { formatPeer, normalizePeer } from "../core/peer.ts";
-import { bunGlobal, denoGlobal } from "./runtime.ts";
+import type { DatagramSocketBinding } from "./datagram_gate.ts";
+import { bindUdp, type UdpAdapterChoice } from "./udp.ts";
 
-/** Which socket implementation: `"node"` (default), `"deno"`, `"bun"`, or `"auto"`. */
-export type QuicUdpAdapterChoice = "node" | "deno" | "bun" | "auto";
+/** Which socket implementation: `"node"` (default), `"deno"`, `"bun"`, or `"auto"` (as for `listenUdp`). */
+export type QuicUdpAdapterChoice = UdpAdapterChoice;
 
 /** What happened to one datagram, for logs and the CLI. */
 export type QuicTransportEvent =
@@ -130,119 +130,7 @@ export interface QuicUdpServer extends AsyncIterable<QuicConnection>, AsyncDispo
   close(): Promise<void>;
 }
 
-interface Binding {
-  adapter: QuicUdpServer["adapter"];
-  local: PeerAddress;
-  send(bytes: Uint8Array, peer: PeerAddress): Promise<void>;
-  close(): Promise<void>;
-}
-
 type Deliver = (bytes: Uint8Array, peer: PeerAddress) => void;
-
-async function bindNode(host: string, port: number, deliver: Deliver): Promise<Binding> {
-  const v6 = isIpv6Host(host);
-  const socket = dgram.createSocket({ type: v6 ? "udp6" : "udp4" });
-  await new Promise<void>((resolve, reject) => {
-    socket.once("error", reject);
-    socket.bind(port, host, () => {
-      socket.off("error", reject);
-      resolve();
-    });
-  });
-  let closed = false;
-  socket.on("error", () => {});
-  socket.on("message", (msg: Uint8Array, rinfo: { address: string; port: number }) => {
-    deliver(new Uint8Array(msg.buffer, msg.byteOffset, msg.byteLength), peerFrom(rinfo.address, rinfo.port));
-  });
-  const a = socket.address();
-  return {
-    adapter: "node:dgram",
-    local: peerFrom(a.address, a.port),
-    send: (bytes, peer) =>
-      new Promise<void>((resolve, reject) => {
-        if (closed) return reject(new Error("hellogate: socket closed"));
-        socket.send(bytes, peer.port, sendHost(peer, v6), (err) => (err ? reject(err) : resolve()));
-      }),
-    close: () =>
-      new Promise<void>((resolve) => {
-        if (closed) return resolve();
-        closed = true;
-        socket.close(() => resolve());
-      }),
-  };
-}
-
-function bindDeno(host: string, port: number, deliver: Deliver): Promise<Binding> {
-  const deno = denoGlobal();
-  if (!deno?.listenDatagram) return Promise.reject(new Error("hellogate: Deno.listenDatagram needs --unstable-net"));
-  const v6 = isIpv6Host(host);
-  const conn = deno.listenDatagram({ hostname: host, port, transport: "udp" });
-  let closed = false;
-  const loop = (async () => {
-    while (!closed) {
-      try {
-        const [bytes, addr] = await conn.receive();
-        deliver(bytes, peerFrom(addr.hostname, addr.port));
-      } catch {
-        if (closed) break;
-      }
-    }
-  })();
-  return Promise.resolve({
-    adapter: "Deno.listenDatagram",
-    local: peerFrom(conn.addr.hostname, conn.addr.port),
-    send: async (bytes, peer) => {
-      if (closed) throw new Error("hellogate: socket closed");
-      await conn.send(bytes, { transport: "udp", hostname: sendHost(peer, v6), port: peer.port });
-    },
-    close: async () => {
-      if (closed) return;
-      closed = true;
-      try {
-        conn.close();
-      } catch { /* already closed */ }
-      await loop;
-    },
-  });
-}
-
-async function bindBun(host: string, port: number, deliver: Deliver): Promise<Binding> {
-  const bun = bunGlobal();
-  if (!bun?.udpSocket) throw new Error("hellogate: Bun.udpSocket is unavailable (not running under Bun)");
-  const v6 = isIpv6Host(host);
-  const socket = await bun.udpSocket({
-    hostname: host,
-    port,
-    binaryType: "uint8array",
-    socket: {
-      data(_s, data, p, address) {
-        deliver(new Uint8Array(data), peerFrom(address, p));
-      },
-      error() {},
-    },
-  });
-  let closed = false;
-  return {
-    adapter: "Bun.udpSocket",
-    local: peerFrom(socket.address.address, socket.port),
-    send: (bytes, peer) => {
-      if (closed) return Promise.reject(new Error("hellogate: socket closed"));
-      try {
-        socket.send(bytes, peer.port, sendHost(peer, v6));
-      } catch (e) {
-        return Promise.reject(e);
-      }
-      return Promise.resolve();
-    },
-    close: () => {
-      if (!closed) {
-        closed = true;
-        socket.close();
-      }
-      return Promise.resolve();
-    },
-  };
-}
 
 /**
  * Binds a UDP socket and drives `options.listener` with it.
@@ -302,7 +190,7 @@ export async function listenQuic(options: ListenQuicOptions): Promise<QuicUdpSer
     arm();
     return c;
   }
-  const state: { binding?: Binding } = {};
+  const state: { binding?: DatagramSocketBinding } = {};
   const pending: [Uint8Array, PeerAddress][] = [];
   const deliver: Deliver = (bytes, peer) => {
     if (!state.binding) {
@@ -360,18 +248,8 @@ export async function listenQuic(options: ListenQuicOptions): Promise<QuicUdpSer
         break;
     }
   }
-  const choice = options.adapter ?? "node";
-  const adapter = choice === "auto" ? (bunGlobal()?.udpSocket ? "bun" : denoGlobal()?.listenDatagram ? "deno" : "node") : choice;
-  const port = options.port ?? 0;
-  const b = state.binding = adapter === "deno"
-    ? await bindDeno(host, port, deliver)
-    : adapter === "bun"
-    ? await bindBun(host, port, deliver)
-    : adapter === "node"
-    ? await bindNode(host, port, deliver)
-    : (() => {
-      throw new RangeError(`hellogate: unknown UDP adapter ${String(choice)}`);
-    })();
+  // Socket errors (an ICMP port-unreachable for an earlier reply) are not this front door's to count.
+  const b = state.binding = await bindUdp(options.adapter ?? "node", host, options.port ?? 0, { datagram: deliver, error: () => {} });
   for (const [d, p] of pending.splice(0)) handle(d, p);
   let closed = false;
   const close = async () => {
@@ -384,7 +262,7 @@ export async function listenQuic(options: ListenQuicOptions): Promise<QuicUdpSer
   options.signal?.addEventListener("abort", () => void close(), { once: true });
   if (options.signal?.aborted) await close();
   return {
-    adapter: b.adapter,
+    adapter: b.adapter as QuicUdpServer["adapter"], // bindUdp binds a real socket, never "custom"
     addr: b.local,
     accept: async () => (await queue.next()).value,
     get connectionCount() {

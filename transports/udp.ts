@@ -4,10 +4,10 @@
  * @module
  */
 import type { BindOptions } from "./address.ts";
-import type { DatagramGateOptions, UdpListener } from "./datagram_gate.ts";
-import { bunUdpAvailable, listenUdpBun } from "./udp_bun.ts";
-import { denoUdpAvailable, listenUdpDeno } from "./udp_deno.ts";
-import { listenUdpNode } from "./udp_node.ts";
+import type { DatagramGateOptions, DatagramSocketBinding, UdpListener, UdpSocketEvents } from "./datagram_gate.ts";
+import { bindUdpBun, bunUdpAvailable, listenUdpBun } from "./udp_bun.ts";
+import { bindUdpDeno, denoUdpAvailable, listenUdpDeno } from "./udp_deno.ts";
+import { bindUdpNode, listenUdpNode } from "./udp_node.ts";
 
 /**
  * Which UDP implementation to use: `"node"` (node:dgram, the default: works everywhere),
@@ -52,6 +52,29 @@ export function listenUdp(options: ListenUdpOptions): Promise<UdpListener> {
       return listenUdpDeno(options);
     case "bun":
       return listenUdpBun(options);
+    default:
+      return Promise.reject(new RangeError(`hellogate: unknown UDP adapter ${String(choice)}`));
+  }
+}
+
+/**
+ * Binds just the socket of the chosen adapter on `host`:`port` (0: any free port), reporting to
+ * `events`: for a front door that routes datagrams itself (the QUIC one) instead of through a
+ * {@link listenUdp} gate.
+ */
+export function bindUdp(choice: UdpAdapterChoice, host: string, port: number, events: UdpSocketEvents): Promise<DatagramSocketBinding> {
+  const adapter = choice === "auto" ? autoUdpAdapter() : choice;
+  switch (adapter) {
+    case "node":
+      return bindUdpNode(host, port, events);
+    case "deno":
+      try {
+        return Promise.resolve(bindUdpDeno(host, port, events));
+      } catch (e) {
+        return Promise.reject(e);
+      }
+    case "bun":
+      return bindUdpBun(host, port, events);
     default:
       return Promise.reject(new RangeError(`hellogate: unknown UDP adapter ${String(choice)}`));
   }

@@ -4,7 +4,13 @@
  * @module
  */
 import { type BindOptions, bindHost, isIpv6Host, peerFrom, sendHost } from "./address.ts";
-import { DatagramGate, type DatagramGateOptions, type UdpListener } from "./datagram_gate.ts";
+import {
+  DatagramGate,
+  type DatagramGateOptions,
+  type DatagramSocketBinding,
+  type UdpListener,
+  type UdpSocketEvents,
+} from "./datagram_gate.ts";
 import { bunGlobal } from "./runtime.ts";
 
 /** True when running under Bun (`Bun.udpSocket` exists). */
@@ -26,30 +32,38 @@ const SENT: Promise<void> = Promise.resolve();
  * ```
  */
 export async function listenUdpBun(options: BindOptions & DatagramGateOptions): Promise<UdpListener> {
+  let gate = undefined as DatagramGate | undefined;
+  const binding = await bindUdpBun(bindHost(options), options.port ?? 0, {
+    datagram: (bytes, peer) => gate?.deliver(bytes, peer),
+    error: () => gate?.counters.drop("io-error"),
+  });
+  return gate = new DatagramGate(binding, options);
+}
+
+/** Binds a native Bun UDP socket on `host`:`port` (0: any free port) that reports to `events`. Throws when not under Bun. */
+export async function bindUdpBun(host: string, port: number, events: UdpSocketEvents): Promise<DatagramSocketBinding> {
   const bun = bunGlobal();
   if (!bun?.udpSocket) throw new Error("hellogate: Bun.udpSocket is unavailable (not running under Bun)");
-  const host = bindHost(options);
   const v6 = isIpv6Host(host);
-  let gate = undefined as DatagramGate | undefined;
   const socket = await bun.udpSocket({
     hostname: host,
-    port: options.port ?? 0,
+    port,
     binaryType: "uint8array",
     socket: {
       data(_s, data, port, address) {
         // Copy: the runtime may reuse its receive buffer, and an engine may hold a fragment.
-        gate?.deliver(new Uint8Array(data), peerFrom(address, port));
+        events.datagram(new Uint8Array(data), peerFrom(address, port));
       },
       // An ICMP "port unreachable" for an earlier reply surfaces here (ECONNREFUSED); without a
       // handler Bun raises it as an uncaught error and the process dies. A peer that sends a
       // ClientHello and closes its port must not be able to do that.
       error() {
-        gate?.counters.drop("io-error");
+        events.error();
       },
     },
   });
   let closed = false;
-  gate = new DatagramGate({
+  return {
     adapter: "Bun.udpSocket",
     local: peerFrom(socket.address.address, socket.port),
     send: (bytes, peer) => {
@@ -75,6 +89,5 @@ export async function listenUdpBun(options: BindOptions & DatagramGateOptions): 
       }
       return Promise.resolve();
     },
-  }, options);
-  return gate;
+  };
 }

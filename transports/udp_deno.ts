@@ -6,7 +6,13 @@
  * @module
  */
 import { type BindOptions, bindHost, isIpv6Host, peerFrom, sendHost } from "./address.ts";
-import { DatagramGate, type DatagramGateOptions, type UdpListener } from "./datagram_gate.ts";
+import {
+  DatagramGate,
+  type DatagramGateOptions,
+  type DatagramSocketBinding,
+  type UdpListener,
+  type UdpSocketEvents,
+} from "./datagram_gate.ts";
 import { denoGlobal } from "./runtime.ts";
 
 /** The largest UDP payload over IPv4 (65,535 - 8 - 20): Deno's own default receive size. */
@@ -28,60 +34,68 @@ export function denoUdpAvailable(): boolean {
  * ```
  */
 export function listenUdpDeno(options: BindOptions & DatagramGateOptions): Promise<UdpListener> {
-  const deno = denoGlobal();
-  if (!deno?.listenDatagram) {
-    return Promise.reject(
-      new Error(
-        "hellogate: Deno.listenDatagram is unavailable (run Deno with --unstable-net), " +
-          "or use listenUdpNode / listenUdp({ adapter: \"auto\" })",
-      ),
-    );
-  }
   try {
-    const host = bindHost(options);
-    const v6 = isIpv6Host(host);
-    const conn = deno.listenDatagram({ hostname: host, port: options.port ?? 0, transport: "udp" });
-    let closed = false;
     let gate = undefined as DatagramGate | undefined;
-    // Deno's receive() without a buffer allocates (and zeroes) a fresh 65,507-byte array for every
-    // datagram; handing it one reused buffer and copying out the bytes received (a ClientHello is
-    // a few hundred) halved the CPU per send+receive pair here (25 -> 13 us on a loaded 2-core
-    // EPYC). One receive is in flight at a time, and the copy is made before the next one starts.
-    const receiveBuffer = new Uint8Array(MAX_UDP_PAYLOAD);
-    const loop = (async () => {
-      while (!closed) {
-        let got: [Uint8Array, { hostname: string; port: number }];
-        try {
-          got = await conn.receive(receiveBuffer);
-        } catch {
-          if (closed) break;
-          gate?.counters.drop("io-error");
-          continue;
-        }
-        // Copy: the buffer is reused, and an engine or connection may keep the datagram.
-        gate?.deliver(got[0].slice(), peerFrom(got[1].hostname, got[1].port));
-      }
-    })();
-    gate = new DatagramGate({
-      adapter: "Deno.listenDatagram",
-      local: peerFrom(conn.addr.hostname, conn.addr.port),
-      // Not an async function: one promise per datagram (Deno's own), not three (async wrapper,
-      // await, caller's catch chain on a fresh promise).
-      send: (bytes, peer) =>
-        closed
-          ? Promise.reject(new Error("hellogate: socket closed"))
-          : conn.send(bytes, { transport: "udp", hostname: sendHost(peer, v6), port: peer.port }) as Promise<unknown> as Promise<void>,
-      close: async () => {
-        if (closed) return;
-        closed = true;
-        try {
-          conn.close();
-        } catch { /* already closed */ }
-        await loop;
-      },
-    }, options);
-    return Promise.resolve(gate);
+    const binding = bindUdpDeno(bindHost(options), options.port ?? 0, {
+      datagram: (bytes, peer) => gate?.deliver(bytes, peer),
+      error: () => gate?.counters.drop("io-error"),
+    });
+    return Promise.resolve(gate = new DatagramGate(binding, options));
   } catch (e) {
     return Promise.reject(e);
   }
+}
+
+/**
+ * Binds a native Deno UDP socket on `host`:`port` (0: any free port) that reports to `events`.
+ * Throws when not under Deno or without `--unstable-net`.
+ */
+export function bindUdpDeno(host: string, port: number, events: UdpSocketEvents): DatagramSocketBinding {
+  const deno = denoGlobal();
+  if (!deno?.listenDatagram) {
+    throw new Error(
+      "hellogate: Deno.listenDatagram is unavailable (run Deno with --unstable-net), " +
+        "or use listenUdpNode / listenUdp({ adapter: \"auto\" })",
+    );
+  }
+  const v6 = isIpv6Host(host);
+  const conn = deno.listenDatagram({ hostname: host, port, transport: "udp" });
+  let closed = false;
+  // Deno's receive() without a buffer allocates (and zeroes) a fresh 65,507-byte array for every
+  // datagram; handing it one reused buffer and copying out the bytes received (a ClientHello is
+  // a few hundred) halved the CPU per send+receive pair here (25 -> 13 us on a loaded 2-core
+  // EPYC). One receive is in flight at a time, and the copy is made before the next one starts.
+  const receiveBuffer = new Uint8Array(MAX_UDP_PAYLOAD);
+  const loop = (async () => {
+    while (!closed) {
+      let got: [Uint8Array, { hostname: string; port: number }];
+      try {
+        got = await conn.receive(receiveBuffer);
+      } catch {
+        if (closed) break;
+        events.error();
+        continue;
+      }
+      // Copy: the buffer is reused, and an engine or connection may keep the datagram.
+      events.datagram(got[0].slice(), peerFrom(got[1].hostname, got[1].port));
+    }
+  })();
+  return {
+    adapter: "Deno.listenDatagram",
+    local: peerFrom(conn.addr.hostname, conn.addr.port),
+    // Not an async function: one promise per datagram (Deno's own), not three (async wrapper,
+    // await, caller's catch chain on a fresh promise).
+    send: (bytes, peer) =>
+      closed
+        ? Promise.reject(new Error("hellogate: socket closed"))
+        : conn.send(bytes, { transport: "udp", hostname: sendHost(peer, v6), port: peer.port }) as Promise<unknown> as Promise<void>,
+    close: async () => {
+      if (closed) return;
+      closed = true;
+      try {
+        conn.close();
+      } catch { /* already closed */ }
+      await loop;
+    },
+  };
 }

@@ -5,7 +5,13 @@
  */
 import dgram from "node:dgram";
 import { type BindOptions, bindHost, isIpv6Host, peerFrom, sendHost } from "./address.ts";
-import { DatagramGate, type DatagramGateOptions, type UdpListener } from "./datagram_gate.ts";
+import {
+  DatagramGate,
+  type DatagramGateOptions,
+  type DatagramSocketBinding,
+  type UdpListener,
+  type UdpSocketEvents,
+} from "./datagram_gate.ts";
 
 /** Options for the UDP listeners: where to bind plus the gate options. */
 export interface UdpListenOptions extends BindOptions, DatagramGateOptions {}
@@ -24,20 +30,33 @@ export interface UdpListenOptions extends BindOptions, DatagramGateOptions {}
  * ```
  */
 export async function listenUdpNode(options: UdpListenOptions): Promise<UdpListener> {
-  const host = bindHost(options);
+  let gate = undefined as DatagramGate | undefined;
+  const binding = await bindUdpNode(bindHost(options), options.port ?? 0, {
+    datagram: (bytes, peer) => gate?.deliver(bytes, peer),
+    error: () => gate?.counters.drop("io-error"),
+  });
+  return gate = new DatagramGate(binding, options);
+}
+
+/** Binds a `node:dgram` socket on `host`:`port` (0: any free port) that reports to `events`. */
+export async function bindUdpNode(host: string, port: number, events: UdpSocketEvents): Promise<DatagramSocketBinding> {
   const v6 = isIpv6Host(host);
   const socket = dgram.createSocket({ type: v6 ? "udp6" : "udp4" });
   await new Promise<void>((resolve, reject) => {
     const onError = (e: Error) => reject(e);
     socket.once("error", onError);
-    socket.bind(options.port ?? 0, host, () => {
+    socket.bind(port, host, () => {
       socket.off("error", onError);
       resolve();
     });
   });
   const local = socket.address();
   let closed = false;
-  const gate = new DatagramGate({
+  socket.on("error", () => events.error());
+  socket.on("message", (msg: Uint8Array, rinfo: { address: string; port: number }) => {
+    events.datagram(new Uint8Array(msg.buffer, msg.byteOffset, msg.byteLength), peerFrom(rinfo.address, rinfo.port));
+  });
+  return {
     adapter: "node:dgram",
     local: peerFrom(local.address, local.port),
     send: (bytes, peer) =>
@@ -58,10 +77,5 @@ export async function listenUdpNode(options: UdpListenOptions): Promise<UdpListe
         closed = true;
         socket.close(() => resolve());
       }),
-  }, options);
-  socket.on("error", () => gate.counters.drop("io-error"));
-  socket.on("message", (msg: Uint8Array, rinfo: { address: string; port: number }) => {
-    gate.deliver(new Uint8Array(msg.buffer, msg.byteOffset, msg.byteLength), peerFrom(rinfo.address, rinfo.port));
-  });
-  return gate;
+  };
 }
