@@ -59,6 +59,7 @@ import {
 import { Writer } from "../core/wire/writer.ts";
 import { certificateVerifyContent } from "../core/handshake/tls13/certificate_verify.ts";
 import { parseCertificate } from "../core/pki/x509.ts";
+import { concatBytes } from "./fragment.ts";
 
 const X25519 = 0x001d, X25519MLKEM768 = 0x11ec;
 const HRR_RANDOM_HEX = "cf21ad74e59a6111be1d8c021e65b891c2a211167abb8c5e079e09e2c8a8339c";
@@ -144,18 +145,6 @@ interface ClientShare {
   derive(serverShare: Uint8Array): Uint8Array | undefined;
 }
 
-function concat(parts: readonly Uint8Array[]): Uint8Array {
-  let n = 0;
-  for (const p of parts) n += p.length;
-  const out = new Uint8Array(n);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
-
 const hashOutputLengthOf = (suite: number) => (suiteHash(suite) === "sha384" ? 48 : 32);
 const hex = (b: Uint8Array) => Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
 
@@ -228,7 +217,7 @@ export class Tls13TestClient {
 
   /** Concatenated pending output (TLS mode). */
   takeBytes(): Uint8Array {
-    return concat(this.takeOutput().map((o) => o.bytes));
+    return concatBytes(this.takeOutput().map((o) => o.bytes));
   }
 
   #groups(): readonly number[] {
@@ -242,12 +231,12 @@ export class Tls13TestClient {
       const ec = this.#p.generateKeyShare(X25519);
       return {
         group,
-        publicKey: concat([kem.publicKey, ec.publicKey]),
+        publicKey: concatBytes([kem.publicKey, ec.publicKey]),
         derive: (s) => {
           if (s.length !== 1088 + 32) return undefined;
           const ss = ml_kem768.decapsulate(s.subarray(0, 1088), kem.secretKey);
           const e = ec.deriveSecret(s.subarray(1088));
-          return e ? concat([ss, e]) : undefined;
+          return e ? concatBytes([ss, e]) : undefined;
         },
       };
     }
@@ -619,7 +608,7 @@ export class Tls13TestClient {
       const fin = encodeTlsHandshake(20, finishedVerifyData(this.#p, this.#hash, this.#clientHs!, t.digest()));
       t.update(fin);
       flight.push(fin);
-      const clientFlight = concat(flight);
+      const clientFlight = concatBytes(flight);
       this.#resumptionMaster = resumptionMasterSecret(this.#p, this.#hash, this.#master!, t.digest());
       if (this.#quic) {
         this.output.push({ bytes: clientFlight, level: "handshake" });
@@ -686,7 +675,7 @@ export class Tls13TestClient {
 
   /** Application data received so far, concatenated. */
   receivedData(): Uint8Array {
-    return concat(this.events.flatMap((e) => e.kind === "application-data" ? [e.data] : []));
+    return concatBytes(this.events.flatMap((e) => e.kind === "application-data" ? [e.data] : []));
   }
 }
 

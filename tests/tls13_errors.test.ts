@@ -17,6 +17,7 @@ import { Tls13RecordProtection } from "../core/record/tls13_protection.ts";
 import { encodeTlsRecord } from "../core/wire/record.ts";
 import { connectInMemory, pump, Tls13TestClient, type Tls13TestClientOptions } from "../testing/tls13_client.ts";
 import { engine, text } from "./helpers/tls13_pair.ts";
+import { concat } from "./helpers/fixtures.ts";
 import type { Tls13ServerEngine } from "../core/handshake/tls13/server.ts";
 import type { Tls13ServerOptions } from "../core/handshake/tls13/options.ts";
 
@@ -170,16 +171,6 @@ test("0-RTT offered: undecryptable early records are skipped up to the bound, th
   s3.receive(concat(c3.start(), early), 0);
   expectClose(drain(s3).filter((a) => a.kind !== "send" || a.label === "alert"), "bad-record-mac", 20);
 });
-
-function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
 
 test("bad ClientHellos: each refusal with its alert, sent in plaintext", () => {
   const cases: [string, Partial<Tls13ServerOptions>, Tls13TestClientOptions, Tls13CloseReason, number][] = [

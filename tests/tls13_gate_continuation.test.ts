@@ -10,6 +10,7 @@ import type { AcceptedOutcome } from "../core/gate/outcome.ts";
 import type { PeerAddress } from "../core/peer.ts";
 import { connectInMemory, pump, Tls13TestClient, type Tls13TestClientOptions } from "../testing/tls13_client.ts";
 import { engine, NOW, str, text } from "./helpers/tls13_pair.ts";
+import { peekTlsRecordHeader } from "../core/wire/record.ts";
 
 const KEYRING = CookieKeyring.fromSecret(new Uint8Array(32).fill(3));
 const PEER: PeerAddress = { family: "ipv4", address: "127.0.0.1", port: 50000 };
@@ -53,7 +54,7 @@ for (const [name, opts] of [
     // The gate sent the only CCS: the engine's flight starts with the ServerHello and has none.
     const flight = pair.serverActions.find((a) => a.kind === "send")!;
     assert.ok(flight.kind === "send");
-    const shLen = (flight.bytes[3] << 8) | flight.bytes[4];
+    const shLen = peekTlsRecordHeader(flight.bytes)!.length;
     assert.equal(flight.bytes[5 + shLen], 23, "no second CCS after a gate HRR");
     client.write(text("GET / after a stateless retry"));
     const acts: ReturnType<typeof server.poll>[] = [];

@@ -6,6 +6,7 @@ import { inspect } from "node:util";
 import { connectInMemory, pump } from "../testing/tls13_client.ts";
 import { certificateFor, engine, str, text } from "./helpers/tls13_pair.ts";
 import type { SigningKeyKind } from "../core/crypto/provider.ts";
+import { peekTlsRecordHeader } from "../core/wire/record.ts";
 
 const SUITES = [0x1301, 0x1302, 0x1303];
 const GROUPS = [0x001d, 0x0017, 0x0018, 0x11ec];
@@ -73,7 +74,7 @@ test("middlebox compatibility: one CCS after the ServerHello when the client sen
     const { serverActions } = connectInMemory(server, { middleboxCompat: compat });
     const flight = serverActions.find((a) => a.kind === "send" && a.label === "server-flight");
     assert.ok(flight && flight.kind === "send");
-    const shLen = (flight.bytes[3] << 8) | flight.bytes[4];
+    const shLen = peekTlsRecordHeader(flight.bytes)!.length;
     const after = flight.bytes.subarray(5 + shLen, 5 + shLen + 6);
     assert.equal(after[0] === 20, compat, `compat=${compat}`);
   }
@@ -88,7 +89,7 @@ test("record_size_limit: advertised when offered; the server splits writes to th
   for (let a = server.poll(); a.kind !== "need-data"; a = server.poll()) if (a.kind === "send") records.push(a.bytes);
   // 255 content bytes per record (the limit counts the content type): 4 records.
   let n = 0;
-  for (let at = 0; at < records[0].length; n++) at += 5 + ((records[0][at + 3] << 8) | records[0][at + 4]);
+  for (let at = 0; at < records[0].length; n++) at += 5 + peekTlsRecordHeader(records[0], at)!.length;
   assert.equal(n, 4);
   client.receive(records[0]);
   assert.equal(client.receivedData().length, 1000);

@@ -12,6 +12,7 @@ import { connectInMemory, Tls13TestClient } from "../testing/tls13_client.ts";
 import { hex, toHex } from "./helpers/fixtures.ts";
 import { V1_KEYS, V2_KEYS } from "./helpers/quic_vectors.ts";
 import { engine } from "./helpers/tls13_pair.ts";
+import { Reader } from "../core/wire/reader.ts";
 
 const CLIENT_TP = Uint8Array.of(0x04, 0x04, 0x80, 0x10, 0x00, 0x00);
 const SERVER_TP = Uint8Array.of(0x01, 0x02, 0x67, 0x10);
@@ -159,5 +160,5 @@ test("QUIC: the engine's own HelloRetryRequest goes out at the initial level, wi
   const hrr = serverActions[0];
   assert.ok(hrr.kind === "send" && hrr.label === "hello_retry_request" && hrr.level === "initial");
   assert.equal(hrr.bytes[0], 2, "a bare ServerHello-format message, no record, no CCS");
-  assert.equal(hrr.bytes.length, 4 + ((hrr.bytes[1] << 16) | (hrr.bytes[2] << 8) | hrr.bytes[3]));
+  assert.equal(hrr.bytes.length, 4 + new Reader(hrr.bytes, 1).u24("length"));
 });

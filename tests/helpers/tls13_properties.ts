@@ -18,6 +18,7 @@ import { TLS13_CLOSE_ALERTS } from "../../core/handshake/tls13/close_reason.ts";
 import { Tls13ServerEngine } from "../../core/handshake/tls13/server.ts";
 import { Tls13TestClient } from "../../testing/tls13_client.ts";
 import { certificateFor } from "./tls13_pair.ts";
+import { concatBytes } from "../../testing/fragment.ts";
 
 const VALID_REASONS = new Set(Object.keys(TLS13_CLOSE_ALERTS));
 
@@ -46,16 +47,6 @@ function feed(server: Tls13ServerEngine, chunks: Uint8Array[]): void {
   }
 }
 
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
-
 /** A real client's bytes for a whole session against a real engine: CH1, then CCS + Finished + data + KeyUpdate. */
 function recordedSession(clientAuth: boolean): Uint8Array {
   const server = new Tls13ServerEngine({
@@ -71,7 +62,7 @@ function recordedSession(clientAuth: boolean): Uint8Array {
   client.write(new Uint8Array([1, 2, 3]));
   client.keyUpdate(true);
   client.write(new Uint8Array([4]));
-  return concat([ch, client.takeBytes()]);
+  return concatBytes([ch, client.takeBytes()]);
 }
 
 /** Random bytes after a valid ClientHello. `fast` uses {@link FAST_FUZZ_PROVIDER}. */
