@@ -17,9 +17,6 @@
 import process from "node:process";
 import { accessSync, constants } from "node:fs";
 import { formatPeer } from "../core/peer.ts";
-import { cipherSuiteName } from "../core/constants/cipher_suites.ts";
-import { groupName } from "../core/constants/groups.ts";
-import { signatureSchemeName } from "../core/crypto/provider.ts";
 import { TransportCounters } from "../transports/counters.ts";
 import { defaultCryptoProvider } from "../transports/native_crypto.ts";
 import { listenTls, type TlsListener, type TlsServerEvent } from "../transports/tls_server.ts";
@@ -36,6 +33,7 @@ import { credentialsFromArgs } from "./credentials.ts";
 import { tcpLimitsFromArgs } from "./tcp_limits.ts";
 import { serveUdp } from "./serve_udp.ts";
 import { EventWriter } from "./event_writer.ts";
+import { alertText, closedFields, handshakeFields } from "./session_events.ts";
 
 /** Flags `serve` accepts. */
 export const SERVE_FLAGS: FlagSpec = {
@@ -200,18 +198,7 @@ async function serveTls(args: Args, tcpAt: string): Promise<number> {
     switch (e.event) {
       case "handshake": {
         const s = e.summary;
-        const j = {
-          event: "handshake",
-          transport: "tcp",
-          peer: formatPeer(e.peer),
-          protocol: s.protocol,
-          cipherSuite: cipherSuiteName(s.cipherSuite),
-          group: groupName(s.group),
-          signature: signatureSchemeName(s.signatureScheme),
-          alpn: s.alpn ?? null,
-          sni: s.sni ?? null,
-          retry: s.retried,
-        };
+        const j = { ...handshakeFields("tcp", e.peer, s), alpn: s.alpn ?? null, sni: s.sni ?? null, retry: s.retried };
         reporter.event(
           j,
           `handshake with ${j.peer}: ${s.protocol} ${j.cipherSuite} ${j.group} ${j.signature}` +
@@ -222,19 +209,10 @@ async function serveTls(args: Args, tcpAt: string): Promise<number> {
       case "handshake-failed":
       case "tls-closed": {
         const i = e.info;
-        const j = {
-          event: "closed",
-          transport: "tcp",
-          peer: formatPeer(e.peer),
-          reason: i.reason,
-          detail: i.detail,
-          ...(i.alert ? { alert: i.alert.name, alertSender: i.alert.sender } : {}),
-          established: i.established,
-        };
+        const j = closedFields("tcp", e.peer, i);
         reporter.event(
           j,
-          `closed tcp ${j.peer}: ${i.reason}${i.alert ? ` (${i.alert.sender === "us" ? "sent" : "received"} ${i.alert.name})` : ""}` +
-            ` (${i.detail})${i.established ? "" : " before the handshake completed"}`,
+          `closed tcp ${j.peer}: ${i.reason}${alertText(i)} (${i.detail})${i.established ? "" : " before the handshake completed"}`,
         );
         return;
       }

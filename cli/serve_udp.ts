@@ -17,9 +17,7 @@
 import process from "node:process";
 import { readFileSync } from "node:fs";
 import { formatPeer } from "../core/peer.ts";
-import { cipherSuiteName } from "../core/constants/cipher_suites.ts";
-import { groupName } from "../core/constants/groups.ts";
-import { signatureSchemeName, type CryptoProvider } from "../core/crypto/provider.ts";
+import type { CryptoProvider } from "../core/crypto/provider.ts";
 import { srtpProfileName } from "../core/handshake/dtls12/srtp.ts";
 import type { ClientAuthMode } from "../core/handshake/dtls12/server.ts";
 import { loadServerCertificate } from "../core/pki/load.ts";
@@ -29,6 +27,7 @@ import type { UdpAdapterChoice } from "../transports/udp.ts";
 import { defaultCryptoProvider } from "../transports/native_crypto.ts";
 import { parseHostPortFlag } from "./host_port.ts";
 import { EventWriter } from "./event_writer.ts";
+import { alertText, closedFields, handshakeFields } from "./session_events.ts";
 
 /** Options of {@link serveUdp}. */
 export interface ServeUdpOptions {
@@ -56,36 +55,22 @@ export interface ServeUdpOptions {
 
 function handshakeLine(e: Extract<DtlsEvent, { event: "handshake" }>, json: boolean): string {
   const s = e.summary;
-  const fields: Record<string, unknown> = {
-    event: "handshake",
-    transport: "udp",
-    peer: formatPeer(e.peer),
-    protocol: s.protocol,
-    cipherSuite: cipherSuiteName(s.cipherSuite),
-    group: groupName(s.group),
-    signature: signatureSchemeName(s.signatureScheme),
+  const fields = {
+    ...handshakeFields("udp", e.peer, s),
     ...(s.srtpProfile !== undefined ? { srtp: srtpProfileName(s.srtpProfile) } : {}),
     ...(s.alpn !== undefined ? { alpn: s.alpn } : {}),
     ...(s.peerCertificateFingerprint ? { peerFingerprint: s.peerCertificateFingerprint } : {}),
   };
   if (json) return JSON.stringify(fields);
   return `handshake ${fields.peer} ${s.protocol} ${fields.cipherSuite} ${fields.group} ${fields.signature}` +
-    (fields.srtp ? ` srtp=${fields.srtp}` : "");
+    ("srtp" in fields ? ` srtp=${fields.srtp}` : "");
 }
 
 function closedLine(e: Extract<DtlsEvent, { event: "closed" }>, json: boolean): string {
   const i = e.info;
-  const fields = {
-    event: "closed",
-    transport: "udp",
-    peer: formatPeer(e.peer),
-    reason: i.reason,
-    detail: i.detail,
-    ...(i.alert ? { alert: i.alert.name, alertSender: i.alert.sender } : {}),
-    established: i.established,
-  };
+  const fields = closedFields("udp", e.peer, i);
   if (json) return JSON.stringify(fields);
-  return `closed ${fields.peer} ${i.reason}${i.alert ? ` (${i.alert.sender === "us" ? "sent" : "received"} ${i.alert.name})` : ""}: ${i.detail}`;
+  return `closed ${fields.peer} ${i.reason}${alertText(i)}: ${i.detail}`;
 }
 
 /** Runs the echo server until stopped; resolves with the exit code. Throws on bad options or unreadable files. */
