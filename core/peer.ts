@@ -128,9 +128,33 @@ export function parsePeer(text: string): PeerAddress {
 
 const NORMALIZE_SCRATCH = new Uint8Array(PEER_BINDING_LENGTH);
 
+/**
+ * True for a dotted quad in canonical form (four decimal parts 0-255, no leading zeros): the
+ * form sockets report and the one {@link normalizePeer} returns unchanged, so the per-datagram
+ * call can skip the parse and string rebuild.
+ */
+function isCanonicalIpv4(s: string): boolean {
+  let parts = 0, digits = 0, n = 0, lead = 0;
+  for (let i = 0; i <= s.length; i++) {
+    const c = i < s.length ? s.charCodeAt(i) : 46;
+    if (c >= 48 && c <= 57) {
+      if (digits === 0) lead = c;
+      else if (lead === 48) return false; // leading zero
+      if (++digits > 3) return false;
+      n = n * 10 + (c - 48);
+    } else if (c === 46) {
+      if (digits === 0 || n > 255 || ++parts > 4) return false;
+      n = 0;
+      digits = 0;
+    } else return false;
+  }
+  return parts === 4;
+}
+
 /** Returns the peer with an IPv4-mapped IPv6 address rewritten as IPv4 (validating it). */
 export function normalizePeer(peer: PeerAddress): PeerAddress {
   if (peer.family === "unspec") return UNSPECIFIED_PEER;
+  if (peer.family === "ipv4" && isCanonicalIpv4(peer.address)) return peer;
   // Scratch output: transports call this per datagram, and a typed-array allocation costs more
   // than the parse under Deno (~0.7 µs).
   const b = encodePeerBinding(peer, NORMALIZE_SCRATCH);

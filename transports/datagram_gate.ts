@@ -181,15 +181,11 @@ export class DatagramGate implements UdpListener {
   deliver(datagram: Uint8Array, from: PeerAddress): void {
     if (this.#closed) return;
     let peer: PeerAddress;
-    if (from.family === "ipv4" && isCanonicalIpv4(from.address)) {
-      peer = from; // what normalizePeer returns for it, without re-parsing and re-formatting
-    } else {
-      try {
-        peer = normalizePeer(from);
-      } catch {
-        this.counters.drop("io-error");
-        return;
-      }
+    try {
+      peer = normalizePeer(from); // a canonical IPv4 peer (what sockets report) comes back as is, unparsed
+    } catch {
+      this.counters.drop("io-error");
+      return;
     }
     if (this.#connections.size > 0) {
       const conn = this.#connections.get(formatPeer(peer));
@@ -337,27 +333,4 @@ function positive(value: number | undefined, fallback: number, name: string): nu
   if (value === undefined) return fallback;
   if (!(value >= 1)) throw new RangeError(`hellogate: ${name} must be >= 1`);
   return value;
-}
-
-/**
- * True for a dotted quad in canonical form (four decimal parts 0-255, no leading zeros): the
- * form sockets report and the one {@link normalizePeer} returns unchanged, so the per-datagram
- * path can skip its parse and string rebuild.
- */
-function isCanonicalIpv4(s: string): boolean {
-  let parts = 0, digits = 0, n = 0, lead = 0;
-  for (let i = 0; i <= s.length; i++) {
-    const c = i < s.length ? s.charCodeAt(i) : 46;
-    if (c >= 48 && c <= 57) {
-      if (digits === 0) lead = c;
-      else if (lead === 48) return false; // leading zero
-      if (++digits > 3) return false;
-      n = n * 10 + (c - 48);
-    } else if (c === 46) {
-      if (digits === 0 || n > 255 || ++parts > 4) return false;
-      n = 0;
-      digits = 0;
-    } else return false;
-  }
-  return parts === 4;
 }
