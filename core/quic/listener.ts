@@ -227,8 +227,8 @@ export class QuicListener {
    * public values (salt and DCID), so caching them exposes nothing; the cache is bounded and
    * FIFO, so a flood of distinct DCIDs only costs the derivation it would cost anyway.
    */
-  #clientKeys(info: QuicVersionInfo, dcid: Uint8Array): PacketProtector {
-    const key = info.version + ":" + hex(dcid);
+  #clientKeys(info: QuicVersionInfo, dcid: Uint8Array, dcidHex: string): PacketProtector {
+    const key = info.version + ":" + dcidHex;
     let k = this.#keyCache.get(key);
     if (!k) {
       k = clientInitialProtector(this.#provider, info, dcid);
@@ -286,7 +286,8 @@ export class QuicListener {
     }
 
     // 3. Remove protection from every coalesced Initial with this DCID.
-    const keys = this.#clientKeys(info, h.dcid);
+    const dcidHex = hex(h.dcid); // key cache, coalesced-packet match and reassembly key
+    const keys = this.#clientKeys(info, h.dcid, dcidHex);
     const segments: CryptoSegment[] = [];
     let largestPn = -1;
     let at = 0;
@@ -295,7 +296,7 @@ export class QuicListener {
       let pl = layout;
       if (!first) {
         const nh = readInvariantLongHeader(datagram, at);
-        if (!nh || nh.version !== h.version || nh.dcid.length !== h.dcid.length || hex(nh.dcid) !== hex(h.dcid)) break;
+        if (!nh || nh.version !== h.version || nh.dcid.length !== h.dcid.length || hex(nh.dcid) !== dcidHex) break;
         const nl = readLongPacketLayout(datagram, nh, info);
         if (typeof nl === "string") break;
         pl = nl;
@@ -360,7 +361,7 @@ export class QuicListener {
     }
 
     // 5. CRYPTO → ClientHello.
-    const key = formatPeer(peer) + "|" + hex(h.dcid);
+    const key = formatPeer(peer) + "|" + dcidHex;
     const assembled = this.#reassembly.add(key, segments, datagram.length, now);
     if (assembled.kind === "held") return { kind: "need-more-data", bytesHeld: assembled.bytesHeld };
     if (assembled.kind === "refused") return this.#dropped(drop("crypto-refused", assembled.detail));
