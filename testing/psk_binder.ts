@@ -1,17 +1,16 @@
 /**
  * PSK binders (RFC 8446 §4.2.11.2, §7.1; RFC 9147 §5.9 uses the "dtls13" label prefix) so the
- * scripted client can offer a pre_shared_key whose binder a real server would accept.
+ * scripted client can offer a pre_shared_key whose binder a real server would accept. The key
+ * schedule itself is the library's (`core/handshake/key_schedule.ts`) on the portable provider.
  *
  * @module
  */
-import { hmac } from "@noble/hashes/hmac.js";
-import { expand, extract } from "@noble/hashes/hkdf.js";
-import { sha256, sha384 } from "@noble/hashes/sha2.js";
-import { hashBytes, hashLength, type TranscriptHash } from "./transcript.ts";
-
-function hashFn(hash: TranscriptHash) {
-  return hash === "sha384" ? sha384 : sha256;
-}
+import { portableProvider } from "../core/crypto/portable.ts";
+import {
+  binderFinishedKey as scheduleBinderFinishedKey,
+  hkdfExpandLabel as scheduleHkdfExpandLabel,
+} from "../core/handshake/key_schedule.ts";
+import { hashBytes, type TranscriptHash } from "./transcript.ts";
 
 /** HKDF-Expand-Label (RFC 8446 §7.1); `prefix` is `"tls13 "` or `"dtls13"` (RFC 9147 §5.9). */
 export function hkdfExpandLabel(
@@ -22,15 +21,7 @@ export function hkdfExpandLabel(
   length: number,
   prefix: "tls13 " | "dtls13" = "tls13 ",
 ): Uint8Array {
-  const fullLabel = new TextEncoder().encode(prefix + label);
-  const info = new Uint8Array(2 + 1 + fullLabel.length + 1 + context.length);
-  info[0] = length >>> 8;
-  info[1] = length;
-  info[2] = fullLabel.length;
-  info.set(fullLabel, 3);
-  info[3 + fullLabel.length] = context.length;
-  info.set(context, 4 + fullLabel.length);
-  return expand(hashFn(hash), secret, info, length);
+  return scheduleHkdfExpandLabel(portableProvider, hash, secret, label, context, length, prefix);
 }
 
 /**
@@ -44,17 +35,7 @@ export function binderFinishedKey(
   external: boolean,
   prefix: "tls13 " | "dtls13" = "tls13 ",
 ): Uint8Array {
-  const len = hashLength(hash);
-  const early = extract(hashFn(hash), psk, new Uint8Array(len));
-  const binderKey = hkdfExpandLabel(
-    hash,
-    early,
-    external ? "ext binder" : "res binder",
-    hashBytes(hash, new Uint8Array(0)),
-    len,
-    prefix,
-  );
-  return hkdfExpandLabel(hash, binderKey, "finished", new Uint8Array(0), len, prefix);
+  return scheduleBinderFinishedKey(portableProvider, hash, psk, external, prefix);
 }
 
 /** binder = HMAC(finished_key, Transcript-Hash(transcriptPrefix || truncated ClientHello)). */
@@ -63,5 +44,5 @@ export function computeBinder(
   finishedKey: Uint8Array,
   transcript: Uint8Array,
 ): Uint8Array {
-  return hmac(hashFn(hash), finishedKey, hashBytes(hash, transcript));
+  return portableProvider.hmac(hash, finishedKey, hashBytes(hash, transcript));
 }

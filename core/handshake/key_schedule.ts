@@ -262,12 +262,20 @@ export function quicNextSecret(
 /**
  * The PSK binder's finished_key (RFC 8446 §4.2.11.2, §7.1): binder_key = Derive-Secret(
  * HKDF-Extract(0, PSK), "res binder" | "ext binder", ""), then the "finished" expansion.
+ * `prefix` is the label prefix of {@link hkdfLabel} (`"dtls13"` for DTLS 1.3).
  */
-export function binderFinishedKey(provider: CryptoProvider, hash: HashName, psk: Uint8Array, external = false): Uint8Array {
-  const zeros = new Uint8Array(hashOutputLength(hash));
-  const early = provider.hkdfExtract(hash, zeros, psk);
-  const binderKey = deriveSecret(provider, hash, early, external ? "ext binder" : "res binder", provider.hash(hash, EMPTY));
-  return finishedKey(provider, hash, binderKey);
+export function binderFinishedKey(
+  provider: CryptoProvider,
+  hash: HashName,
+  psk: Uint8Array,
+  external = false,
+  prefix = "tls13 ",
+): Uint8Array {
+  const len = hashOutputLength(hash);
+  const early = provider.hkdfExtract(hash, new Uint8Array(len), psk);
+  const label = external ? "ext binder" : "res binder";
+  const binderKey = hkdfExpandLabel(provider, hash, early, label, provider.hash(hash, EMPTY), len, prefix);
+  return hkdfExpandLabel(provider, hash, binderKey, "finished", EMPTY, len, prefix);
 }
 
 /** The PSK of a NewSessionTicket: HKDF-Expand-Label(resumption_master_secret, "resumption", ticket_nonce, Hash.length) (RFC 8446 §4.6.1). */
