@@ -88,6 +88,17 @@ export function flag(args: Args, name: string): string | undefined {
   return typeof v === "string" ? v : undefined;
 }
 
+/**
+ * The value of flag `name` when it is one of `choices` (undefined when absent); any other value
+ * is a usage error `--NAME VALUE: expected a, b or c`.
+ */
+export function choiceFlag<T extends string>(args: Args, name: string, choices: readonly T[], command: string): T | undefined {
+  const v = flag(args, name);
+  if (v === undefined || (choices as readonly string[]).includes(v)) return v as T | undefined;
+  const list = choices.length > 1 ? `${choices.slice(0, -1).join(", ")} or ${choices[choices.length - 1]}` : choices[0];
+  throw new UsageError(`--${name} ${v}: expected ${list}`, command);
+}
+
 /** Whether boolean flag `name` was given. */
 export function has(args: Args, name: string): boolean {
   return args.flags.get(name) === true;

@@ -10,7 +10,7 @@ import { DatagramListener } from "../core/gate/datagram_listener.ts";
 import { StreamListener } from "../core/gate/stream_listener.ts";
 import type { Outcome } from "../core/gate/outcome.ts";
 import { formatPeer } from "../core/peer.ts";
-import { type Args, flag, type FlagSpec, UsageError } from "./args.ts";
+import { type Args, choiceFlag, flag, type FlagSpec, UsageError } from "./args.ts";
 import { unhex } from "./hex.ts";
 import { parseHostPortFlag } from "./host_port.ts";
 import { keyringFromArgs } from "./secret_file.ts";
@@ -45,11 +45,7 @@ export function inspect(args: Args): number {
   const what = source === "-" ? "stdin" : "the HEX argument";
   if (text.trim() === "") throw new UsageError(`${what} is empty`, "inspect");
   const input = unhex(text, what);
-  const transportFlag = flag(args, "transport");
-  if (transportFlag !== undefined && transportFlag !== "udp" && transportFlag !== "tcp" && transportFlag !== "quic") {
-    throw new UsageError(`--transport ${transportFlag}: expected udp, tcp or quic`, "inspect");
-  }
-  const transport = transportFlag ?? guessTransport(input);
+  const transport = choiceFlag(args, "transport", ["udp", "tcp", "quic"], "inspect") ?? guessTransport(input);
   const peer = parseHostPortFlag(flag(args, "peer") ?? "192.0.2.1:4433", "peer");
   const nowText = flag(args, "now");
   if (nowText !== undefined && !/^\d+(\.\d+)?$/.test(nowText)) {

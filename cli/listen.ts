@@ -4,7 +4,6 @@
  *
  * @module
  */
-import process from "node:process";
 import { DatagramListener, type DtlsVersionName } from "../core/gate/datagram_listener.ts";
 import { StreamListener } from "../core/gate/stream_listener.ts";
 import { formatPeer } from "../core/peer.ts";
@@ -13,14 +12,14 @@ import { listenUdp } from "../transports/udp.ts";
 import { listenTcp } from "../transports/tcp.ts";
 import type { UdpListener } from "../transports/datagram_gate.ts";
 import type { TcpListener } from "../transports/stream_gate.ts";
-import { type Args, flag, type FlagSpec, has, UsageError } from "./args.ts";
+import { type Args, choiceFlag, flag, type FlagSpec, has, UsageError } from "./args.ts";
 import { parseHostPortFlag } from "./host_port.ts";
 import { adapterFromArgs, bind } from "./bind.ts";
 import { TCP_LIMIT_FLAGS, tcpLimitsFromArgs } from "./tcp_limits.ts";
 import { type QuicListenHandle, startQuicListen } from "./listen_quic.ts";
 import { keyringFromArgs } from "./secret_file.ts";
 import { eventJson, eventText } from "./events.ts";
-import { exitOnStdoutClose, Reporter, runUntilStopped, statsSecondsFrom } from "./reporter.ts";
+import { exitOnStdoutClose, Reporter, runUntilStopped, statsSecondsFrom, stdoutClosedHandler } from "./reporter.ts";
 
 /** Flags `listen` accepts. */
 export const LISTEN_FLAGS: FlagSpec = {
@@ -46,10 +45,7 @@ export async function listen(args: Args): Promise<number> {
   if (udpAt !== undefined && dtls.length === 0) throw new UsageError("--udp needs a DTLS version in --versions", "listen");
   if (tcpAt !== undefined && !versionList.includes("tls1.3")) throw new UsageError("--tcp needs tls1.3 in --versions", "listen");
   const adapter = adapterFromArgs(args, "listen", udpAt !== undefined || quicAt !== undefined, tcpAt !== undefined);
-  const retryKeyShare = flag(args, "retry-key-share") ?? "when-needed";
-  if (retryKeyShare !== "when-needed" && retryKeyShare !== "always") {
-    throw new UsageError(`--retry-key-share ${retryKeyShare}: expected when-needed or always`, "listen");
-  }
+  const retryKeyShare = choiceFlag(args, "retry-key-share", ["when-needed", "always"], "listen") ?? "when-needed";
   const udpBind = udpAt !== undefined ? parseHostPortFlag(udpAt, "udp") : undefined;
   const tcpBind = tcpAt !== undefined ? parseHostPortFlag(tcpAt, "tcp") : undefined;
   const quicBind = quicAt !== undefined ? parseHostPortFlag(quicAt, "quic") : undefined;
@@ -73,10 +69,7 @@ export async function listen(args: Args): Promise<number> {
     json,
     statsSeconds,
     counters,
-    onStdoutClosed: () => {
-      if (exitOnClose) stopNow();
-      else process.stderr.write("hellogate: stdout closed; still serving (events are no longer printed)\n");
-    },
+    onStdoutClosed: stdoutClosedHandler(exitOnClose, () => stopNow()),
   });
   const { stats } = reporter;
   const onEvent = (e: TransportEvent) => reporter.event(eventJson(e), eventText(e));

@@ -139,6 +139,17 @@ export function runUntilStopped(shutdown: () => Promise<void>): { done: Promise<
   return { done, stopNow };
 }
 
+/**
+ * What to do when stdout closes: with `--exit-on-stdout-close` (`exitOnClose`) call `stop`, else
+ * say on stderr that the server goes on without printing events.
+ */
+export function stdoutClosedHandler(exitOnClose: boolean, stop: () => void): () => void {
+  return () => {
+    if (exitOnClose) stop();
+    else process.stderr.write("hellogate: stdout closed; still serving (events are no longer printed)\n");
+  };
+}
+
 /** Whether `--exit-on-stdout-close` was given. */
 export function exitOnStdoutClose(args: Args): boolean {
   return has(args, "exit-on-stdout-close");

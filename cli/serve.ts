@@ -14,7 +14,6 @@
  *
  * @module
  */
-import process from "node:process";
 import { accessSync, constants } from "node:fs";
 import { formatPeer } from "../core/peer.ts";
 import { TransportCounters } from "../transports/counters.ts";
@@ -23,11 +22,11 @@ import { listenTls, type TlsListener, type TlsServerEvent } from "../transports/
 import type { TlsConnection } from "../transports/tls_connection.ts";
 import { retryWhenBusy, type TlsRetryPolicy } from "../transports/tls_retry_policy.ts";
 import { serveWwwPage } from "../transports/tls_www.ts";
-import { type Args, flag, type FlagSpec, has, UsageError } from "./args.ts";
+import { type Args, choiceFlag, flag, type FlagSpec, has, UsageError } from "./args.ts";
 import { parseHostPortFlag } from "./host_port.ts";
 import { keyringFromArgs } from "./secret_file.ts";
 import { eventJson, eventText } from "./events.ts";
-import { exitOnStdoutClose, Reporter, runUntilStopped, statsSecondsFrom } from "./reporter.ts";
+import { exitOnStdoutClose, Reporter, runUntilStopped, statsSecondsFrom, stdoutClosedHandler } from "./reporter.ts";
 import { adapterFromArgs, bind, runBound } from "./bind.ts";
 import { credentialsFromArgs } from "./credentials.ts";
 import { tcpLimitsFromArgs } from "./tcp_limits.ts";
@@ -108,10 +107,7 @@ async function serveDtls(args: Args, udpAt: string): Promise<number> {
   // and a closed stdout can stop the server (--exit-on-stdout-close).
   const out = new EventWriter({
     droppedLine: (count) => json ? JSON.stringify({ event: "events-dropped", count }) : `(${count} events dropped: stdout too slow)`,
-    onClosed: () => {
-      if (exitOnClose) stop.abort();
-      else process.stderr.write("hellogate: stdout closed; still serving (events are no longer printed)\n");
-    },
+    onClosed: stdoutClosedHandler(exitOnClose, () => stop.abort()),
   });
   const code = await runBound("udp", udpAt, () =>
     serveUdp({
@@ -138,10 +134,8 @@ function readableOrUsage(path: string, flagName: string): void {
 }
 
 function retryPolicyFromArgs(args: Args): TlsRetryPolicy {
-  const retry = flag(args, "retry") ?? "always";
-  if (retry === "always" || retry === "never") return retry;
-  if (retry === "load") return retryWhenBusy(RETRY_LOAD_THRESHOLD);
-  throw new UsageError(`--retry ${retry}: expected always, never or load`, "serve");
+  const retry = choiceFlag(args, "retry", ["always", "never", "load"], "serve") ?? "always";
+  return retry === "load" ? retryWhenBusy(RETRY_LOAD_THRESHOLD) : retry;
 }
 
 function alpnFromArgs(args: Args): string[] | undefined {
@@ -162,10 +156,7 @@ async function serveTls(args: Args, tcpAt: string): Promise<number> {
   const retry = retryPolicyFromArgs(args);
   const retryName = flag(args, "retry") ?? "always";
   const alpn = alpnFromArgs(args);
-  const retryKeyShare = flag(args, "retry-key-share") ?? "when-needed";
-  if (retryKeyShare !== "when-needed" && retryKeyShare !== "always") {
-    throw new UsageError(`--retry-key-share ${retryKeyShare}: expected when-needed or always`, "serve");
-  }
+  const retryKeyShare = choiceFlag(args, "retry-key-share", ["when-needed", "always"], "serve") ?? "when-needed";
   const statsSeconds = statsSecondsFrom(args, "serve");
   const limits = tcpLimitsFromArgs(args, "serve");
   const keyring = keyringFromArgs(args);
@@ -187,10 +178,7 @@ async function serveTls(args: Args, tcpAt: string): Promise<number> {
     json,
     statsSeconds,
     counters,
-    onStdoutClosed: () => {
-      if (exitOnClose) stopNow();
-      else process.stderr.write("hellogate: stdout closed; still serving (events are no longer printed)\n");
-    },
+    onStdoutClosed: stdoutClosedHandler(exitOnClose, () => stopNow()),
   });
   reporter.stats.extra = totals;
   reporter.stats.inProgressSource = () => bound.tls?.handshakesInProgress ?? 0;
