@@ -9,7 +9,8 @@ import { CookieKeyring } from "../core/gate/cookie/keyring.ts";
 import { QuicListener } from "../core/quic/listener.ts";
 import { readInvariantLongHeader } from "../core/quic/long_header.ts";
 import { V1_INFO } from "../core/quic/versions.ts";
-import { listenQuic, type QuicTransportEvent } from "../transports/quic_udp.ts";
+import type { QuicAccepted } from "../core/quic/outcome.ts";
+import { listenQuic, type QuicEngine, type QuicTransportEvent } from "../transports/quic_udp.ts";
 import { ManualClock } from "../transports/clock.ts";
 import { hex } from "./helpers/fixtures.ts";
 import * as V from "./helpers/quic_vectors.ts";
@@ -84,3 +85,34 @@ for (const adapter of ["node", native] as const) {
     }
   });
 }
+
+test("listenQuic: a datagram from the peer postpones the idle timeout; idleTimeoutMs Infinity never closes", async () => {
+  // An engine that accepts every datagram: only the connection's idle timer is under test.
+  const engine: QuicEngine = { receive: (_d, peer) => ({ kind: "accepted", peer }) as unknown as QuicAccepted };
+  const clock = new ManualClock(1_000_000);
+  const server = await listenQuic({ hostname: "127.0.0.1", port: 0, listener: engine, clock, idleTimeoutMs: 5000 });
+  // The system clock here: setTimeout(fn, Infinity) would fire at once.
+  const forever = await listenQuic({ hostname: "127.0.0.1", port: 0, listener: engine, idleTimeoutMs: Infinity });
+  const sock = dgram.createSocket("udp4");
+  await new Promise<void>((r) => sock.bind(0, "127.0.0.1", () => r()));
+  try {
+    sock.send(new Uint8Array([1]), server.addr.port, "127.0.0.1");
+    sock.send(new Uint8Array([1]), forever.addr.port, "127.0.0.1");
+    const conn = (await within(server.accept(), "accept"))!;
+    const kept = (await within(forever.accept(), "accept (no idle timeout)"))!;
+    clock.advance(3000);
+    sock.send(new Uint8Array([2]), server.addr.port, "127.0.0.1");
+    const it = conn.datagrams[Symbol.asyncIterator]();
+    assert.deepEqual((await within(it.next(), "the second datagram")).value, new Uint8Array([2]));
+    clock.advance(2500); // 5500 ms after accept, 2500 after the last datagram
+    assert.equal(conn.closed, false);
+    clock.advance(2500); // 5000 ms after the last datagram
+    assert.equal(conn.closed, true);
+    await new Promise((r) => setTimeout(r, 50));
+    assert.equal(kept.closed, false);
+  } finally {
+    sock.close();
+    await server.close();
+    await forever.close();
+  }
+});

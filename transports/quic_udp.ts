@@ -90,7 +90,7 @@ export interface ListenQuicOptions extends BindOptions {
   maxPendingAccepts?: number;
   /** Accepted connections alive at once (default 1024); more accepts are dropped (`connection-limit`). */
   maxConnections?: number;
-  /** Close a connection after this many quiet milliseconds (default 30 000; 0 = never). */
+  /** Close a connection after this many quiet milliseconds (default 30 000; 0 or `Infinity` = never). */
   idleTimeoutMs?: number;
   /** Datagrams buffered per connection for a slow consumer (default 256); extra ones are dropped (`queue-full`). */
   maxQueuedDatagrams?: number;
@@ -162,9 +162,16 @@ export async function listenQuic(options: ListenQuicOptions): Promise<QuicUdpSer
     const q = new AsyncQueue<Uint8Array>(maxQueued);
     let cancel: (() => void) | undefined;
     let closed = false;
-    const arm = () => {
-      cancel?.();
-      cancel = idleMs > 0 ? clock.setTimer(idleMs, () => c.end("idle")) : undefined;
+    let lastActivity = clock.now();
+    // One timer per idle period, not one per datagram: when it fires early (the peer was heard
+    // from meanwhile) it is armed again for the rest.
+    const arm = (ms: number) => {
+      cancel = clock.setTimer(ms, () => {
+        cancel = undefined;
+        const quiet = clock.now() - lastActivity;
+        if (quiet >= idleMs) c.end("idle");
+        else arm(idleMs - quiet);
+      });
     };
     const c: Conn = {
       accepted,
@@ -176,7 +183,9 @@ export async function listenQuic(options: ListenQuicOptions): Promise<QuicUdpSer
       },
       send: (bytes) => state.binding!.send(bytes, accepted.peer),
       close: () => c.end("closed"),
-      touch: arm,
+      touch: () => {
+        lastActivity = clock.now();
+      },
       end(reason) {
         if (closed) return;
         closed = true;
@@ -187,7 +196,7 @@ export async function listenQuic(options: ListenQuicOptions): Promise<QuicUdpSer
         if (reason !== "listener-closed") emit({ type: "closed", reason, peer: accepted.peer });
       },
     };
-    arm();
+    if (idleMs > 0 && Number.isFinite(idleMs)) arm(idleMs);
     return c;
   }
   const state: { binding?: DatagramSocketBinding } = {};
