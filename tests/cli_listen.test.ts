@@ -1,35 +1,14 @@
 // `hellogate listen --json` as a subprocess: the JSON-lines contract, driven by the scripted client.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
-import { createInterface } from "node:readline";
 import { ScriptedClient } from "../testing/scripted_client.ts";
 import { seededRandom } from "../testing/random.ts";
-import { AsyncQueue } from "../transports/queue.ts";
 import { udpClient, within } from "./transport_fakes.ts";
-
-const root = new URL("..", import.meta.url).pathname;
-const isBun = typeof (globalThis as { Bun?: unknown }).Bun !== "undefined";
-const cliArgs = isBun ? ["cli.ts"] : ["run", "-A", "cli.ts"];
+import { isBun, startCli } from "./helpers/cli_process.ts";
 
 test("cli listen --json: listening line, then sent/accepted events with peer and byte counts, stopped on SIGTERM", async () => {
-  const child = spawn(process.execPath, [...cliArgs, "listen", "--udp", "127.0.0.1:0", "--json", "--versions", "dtls1.2"], {
-    cwd: root,
-    stdio: ["ignore", "pipe", "pipe"],
-    env: { ...process.env, NO_COLOR: "1" },
-  });
-  const lines = new AsyncQueue<Record<string, unknown>>();
-  createInterface({ input: child.stdout! }).on("line", (l) => lines.push(JSON.parse(l)));
-  let stderr = "";
-  child.stderr!.on("data", (d) => (stderr += d));
-  const exited = new Promise<[number | null, string | null]>((resolve) =>
-    child.on("exit", (code, signal) => resolve([code, signal]))
-  );
-  const next = async () => {
-    const r = await within(lines.next(), 15000, "cli line");
-    assert.equal(r.done, false, stderr);
-    return r.value!;
-  };
+  const cli = startCli(["listen", "--udp", "127.0.0.1:0", "--json", "--versions", "dtls1.2"]);
+  const next = () => cli.nextJson();
   const sock = await udpClient();
   try {
     const listening = await next();
@@ -64,7 +43,7 @@ test("cli listen --json: listening line, then sent/accepted events with peer and
       bytesOut: 0,
     });
     await sock.send(new Uint8Array([1, 2, 3]), port); // routed to the held connection: no event
-    child.kill("SIGTERM");
+    cli.child.kill("SIGTERM");
     const closed = await next(); // the held connection ends with the listener
     assert.equal(closed.event, "closed");
     assert.equal(closed.peer, `127.0.0.1:${sock.port}`);
@@ -75,31 +54,19 @@ test("cli listen --json: listening line, then sent/accepted events with peer and
     assert.equal(counters.hvrSent, 1);
     assert.equal(counters.accepted, 1);
     assert.equal(counters.bytesIn, ch1.length + ch2.length);
-    const [code, signal] = await within(exited, 15000, "exit");
+    const [code, signal] = await within(cli.exited, 15000, "exit");
     // Exit code 0; Deno's node:child_process reports a child it signalled as killed by that
     // signal even when the child handled it and exited cleanly (the "stopped" line proves it did).
     assert.ok(code === 0 || (!isBun && signal === "SIGTERM"), `exit ${code} ${signal}`);
   } finally {
-    child.kill("SIGKILL");
+    cli.kill();
     await sock.close();
   }
 });
 
 test("cli listen --json on IPv6 loopback: [addr]:port in the listening line and in events", async () => {
-  const child = spawn(process.execPath, [...cliArgs, "listen", "--udp", "[::1]:0", "--tcp", "[::1]:0", "--json"], {
-    cwd: root,
-    stdio: ["ignore", "pipe", "pipe"],
-    env: { ...process.env, NO_COLOR: "1" },
-  });
-  const lines = new AsyncQueue<Record<string, unknown>>();
-  createInterface({ input: child.stdout! }).on("line", (l) => lines.push(JSON.parse(l)));
-  let stderr = "";
-  child.stderr!.on("data", (d) => (stderr += d));
-  const next = async () => {
-    const r = await within(lines.next(), 15000, "cli line");
-    assert.equal(r.done, false, stderr);
-    return r.value!;
-  };
+  const cli = startCli(["listen", "--udp", "[::1]:0", "--tcp", "[::1]:0", "--json"]);
+  const next = () => cli.nextJson();
   const sock = await udpClient("::1");
   try {
     const listening = await next();
@@ -112,7 +79,7 @@ test("cli listen --json on IPv6 loopback: [addr]:port in the listening line and 
     assert.equal(sent.message, "hello_verify_request");
     assert.equal(sent.peer, `[::1]:${sock.port}`);
   } finally {
-    child.kill("SIGKILL");
+    cli.kill();
     await sock.close();
   }
 });
