@@ -214,7 +214,8 @@ export async function listenQuic(options: ListenQuicOptions): Promise<QuicUdpSer
     const routed = connections.get(key);
     if (routed) {
       routed.touch();
-      if (!routed.q.push(bytes.slice())) emit({ type: "dropped", reason: "queue-full", detail: "consumer too slow", peer });
+      // The socket hands datagrams over owned (UdpSocketEvents): queue them without a copy.
+      if (!routed.q.push(bytes)) emit({ type: "dropped", reason: "queue-full", detail: "consumer too slow", peer });
       return;
     }
     const out = options.listener.receive(bytes, peer, now());
