@@ -6,10 +6,19 @@
  *
  * @module
  */
-import { encodeClientHello } from "../../core/messages/client_hello_encoder.ts";
+import {
+  encodeAlpn,
+  encodeClientHello,
+  encodeKeyShareClient,
+  encodeServerName,
+  encodeSupportedVersionsClient,
+  encodeU16List,
+  encodeU8Vector,
+} from "../../core/messages/client_hello_encoder.ts";
 import { portableProvider } from "../../core/crypto/portable.ts";
 import type { CryptoProvider } from "../../core/crypto/provider.ts";
 import { encodeCryptoFrame } from "../../core/quic/frames.ts";
+import { encodeTlsHandshake } from "../../core/wire/handshake_header.ts";
 import { clientInitialProtector } from "../../core/quic/initial_secrets.ts";
 import { writeLongHeaderStart } from "../../core/quic/long_header.ts";
 import { sealLongPacket } from "../../core/quic/packet_protection.ts";
@@ -78,25 +87,18 @@ export interface QuicClientHelloOptions {
   noTransportParameters?: boolean;
 }
 
-function u16(n: number): Uint8Array {
-  return new Uint8Array([n >> 8, n & 0xff]);
-}
-
 /** A TLS 1.3 ClientHello handshake message (header included) as a QUIC client sends it. */
 export function quicClientHello(o: QuicClientHelloOptions = {}): Uint8Array {
-  const enc = new TextEncoder();
-  const sni = enc.encode(o.sni ?? "example.com");
-  const alpnList = concat(...(o.alpn ?? ["h3"]).map((a) => concat(new Uint8Array([a.length]), enc.encode(a))));
   const share = new Uint8Array(32 + (o.keySharePadding ?? 0)).map((_, i) => (i * 13 + 7) & 0xff);
   const group = o.keySharePadding ? 0x11ec : 0x001d;
   const extensions = [
-    { type: 0, data: concat(u16(sni.length + 3), new Uint8Array([0]), u16(sni.length), sni) },
-    { type: 10, data: concat(u16(4), u16(group), u16(0x001d)) },
-    { type: 13, data: concat(u16(4), u16(0x0403), u16(0x0804)) },
-    { type: 16, data: concat(u16(alpnList.length), alpnList) },
-    { type: 43, data: new Uint8Array([2, 3, 4]) },
-    { type: 45, data: new Uint8Array([1, 1]) },
-    { type: 51, data: concat(u16(share.length + 4), u16(group), u16(share.length), share) },
+    { type: 0, data: encodeServerName(o.sni ?? "example.com") },
+    { type: 10, data: encodeU16List([group, 0x001d]) },
+    { type: 13, data: encodeU16List([0x0403, 0x0804]) },
+    { type: 16, data: encodeAlpn(o.alpn ?? ["h3"]) },
+    { type: 43, data: encodeSupportedVersionsClient([0x0304]) },
+    { type: 45, data: encodeU8Vector(new Uint8Array([1])) }, // psk_dhe_ke
+    { type: 51, data: encodeKeyShareClient([{ group, keyExchange: share }]) },
   ];
   if (!o.noTransportParameters) {
     extensions.push({ type: 0x39, data: new Uint8Array([0x04, 0x04, 0x80, 0x10, 0x00, 0x00, 0x0f, 0x00]) });
@@ -110,7 +112,7 @@ export function quicClientHello(o: QuicClientHelloOptions = {}): Uint8Array {
     compressionMethods: new Uint8Array([0]),
     extensions,
   });
-  return concat(new Uint8Array([1, body.length >> 16, (body.length >> 8) & 0xff, body.length & 0xff]), body);
+  return encodeTlsHandshake(1, body);
 }
 
 /** Options of {@link clientInitialDatagrams}. */
