@@ -2,7 +2,8 @@
  * Initial packet keys (RFC 9001 §5.2, RFC 9369 §3.3.1): both directions' secrets come from the
  * client's first Destination Connection ID and the version's salt, so anyone on the path can
  * derive them: Initial protection proves nothing about the sender, it only keeps out
- * off-path confusion. The listener derives them per datagram (nothing is cached per peer).
+ * off-path confusion. The listener derives the client's per DCID (a small FIFO cache by DCID,
+ * nothing per peer) and the server's only to seal a CONNECTION_CLOSE.
  *
  * @module
  */
@@ -69,7 +70,16 @@ export function initialProtectors(
 
 /** Only the client's Initial protector (what the listener needs to read a datagram). */
 export function clientInitialProtector(provider: CryptoProvider, info: QuicVersionInfo, dcid: Uint8Array): PacketProtector {
+  return oneSideProtector(provider, info, dcid, "client in");
+}
+
+/** Only the server's Initial protector (what the listener seals a CONNECTION_CLOSE with). */
+export function serverInitialProtector(provider: CryptoProvider, info: QuicVersionInfo, dcid: Uint8Array): PacketProtector {
+  return oneSideProtector(provider, info, dcid, "server in");
+}
+
+function oneSideProtector(provider: CryptoProvider, info: QuicVersionInfo, dcid: Uint8Array, label: "client in" | "server in"): PacketProtector {
   const initial = provider.hkdfExtract("sha256", info.initialSalt, dcid);
-  const client = hkdfExpandLabel(provider, "sha256", initial, "client in", EMPTY, 32);
-  return protectorOf(provider, initialPacketKeys(provider, info, client));
+  const secret = hkdfExpandLabel(provider, "sha256", initial, label, EMPTY, 32);
+  return protectorOf(provider, initialPacketKeys(provider, info, secret));
 }

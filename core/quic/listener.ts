@@ -32,13 +32,7 @@ import { type ClientHello, findExtension, parseClientHello } from "../messages/c
 import { formatPeer, normalizePeer, type PeerAddress } from "../peer.ts";
 import { CryptoReassembly, type CryptoReassemblyOptions } from "./crypto_reassembly.ts";
 import { type CryptoSegment, encodeConnectionClose, parseInitialFrames, TransportError } from "./frames.ts";
-import {
-  clientInitialProtector,
-  initialPacketKeys,
-  initialSecrets,
-  type PacketProtector,
-  protectorOf,
-} from "./initial_secrets.ts";
+import { clientInitialProtector, type PacketProtector, serverInitialProtector } from "./initial_secrets.ts";
 import { readInvariantLongHeader, readLongPacketLayout, writeLongHeaderStart } from "./long_header.ts";
 import type { QuicAccepted, QuicDropped, QuicDropReason, QuicOutcome, QuicSend } from "./outcome.ts";
 import { openLongPacket, sealLongPacket } from "./packet_protection.ts";
@@ -448,8 +442,7 @@ export class QuicListener {
    * of `dcid` (RFC 9000 §10.2.3: in an Initial before the handshake keys exist).
    */
   #close(info: QuicVersionInfo, dcid: Uint8Array, clientScid: Uint8Array, code: number, peer: PeerAddress): QuicSend {
-    const secrets = initialSecrets(this.#provider, info, dcid);
-    const server = protectorOf(this.#provider, initialPacketKeys(this.#provider, info, secrets.server));
+    const server = serverInitialProtector(this.#provider, info, dcid);
     const frame = encodeConnectionClose(code);
     const payload = new Uint8Array(Math.max(frame.length, 4));
     payload.set(frame);
