@@ -14,7 +14,7 @@ import { DatagramListener } from "../core/gate/datagram_listener.ts";
 import type { Outcome } from "../core/gate/outcome.ts";
 import type { PeerAddress } from "../core/peer.ts";
 import { parseClientHello } from "../core/messages/client_hello.ts";
-import { frozenDigest } from "../core/gate/frozen_hello.ts";
+import { frozenDigest, hashAndFreeze } from "../core/gate/frozen_hello.ts";
 import {
   encodeAlpn,
   encodeClientHello,
@@ -421,23 +421,44 @@ test("a real capture's CH2 (openssl s_client -tls1_3) is accepted; the same CH2 
   assertRefused("tcp", c2, c2.send(encode("tcp", bad), 1), "client-hello-changed", "suite dropped");
 });
 
-test("frozen digest: the first 12 bytes of SHA-256 over the fixed part and the frozen extensions, in order", () => {
+test("frozen digest: the first 11 bytes of SHA-256 over CH1's message with the excluded extensions cut out", () => {
   for (const t of TRANSPORTS) {
     const h = hello1(t);
     h.extensions.splice(3, 0, { type: T.early_data, data: new Uint8Array(0) });
     h.extensions.splice(5, 0, { type: T.cookie, data: encodeCookieExtension(hex("0102")) });
     const body = encode(t, h);
     const ch = parseClientHello(body, { dtls: t === "udp" });
-    const parts: Uint8Array[] = [body.subarray(0, ch.offsets.extensions)];
-    const partsWithShare: Uint8Array[] = [...parts];
+    // CH1's own length fields are kept (the cookie carries the body length).
+    const n = body.length;
+    const head = concat(Uint8Array.of(1, n >> 16, (n >> 8) & 0xff, n & 0xff), body.subarray(0, ch.offsets.extensions + 2));
+    const parts: Uint8Array[] = [head];
+    const partsWithShare: Uint8Array[] = [head];
     for (const e of ch.extensions) {
       const raw = body.subarray(e.offset, e.offset + 4 + e.data.length);
       if ([T.early_data, T.cookie, T.pre_shared_key, T.padding, 0xfe0d].includes(e.type as 41)) continue;
       partsWithShare.push(raw);
       if (e.type !== T.key_share) parts.push(raw);
     }
-    assert.deepEqual(frozenDigest(ch, false), sha256(concat(...parts)).subarray(0, 12), t);
-    assert.deepEqual(frozenDigest(ch, true), sha256(concat(...partsWithShare)).subarray(0, 12), t);
+    assert.deepEqual(frozenDigest(ch, false), sha256(concat(...parts)).subarray(0, 11), t);
+    assert.deepEqual(frozenDigest(ch, true), sha256(concat(...partsWithShare)).subarray(0, 11), t);
     assert.notDeepEqual(frozenDigest(ch, true), frozenDigest(ch, false));
+    // One pass for CH1: Hash(CH1) and the cookie field (3-byte length, digest).
+    const hash = new Uint8Array(32), field = new Uint8Array(14);
+    hashAndFreeze(ch, false, hash, field);
+    assert.deepEqual(hash, sha256(concat(Uint8Array.of(1, n >> 16, (n >> 8) & 0xff, n & 0xff), body)), `${t}: Hash(CH1)`);
+    assert.deepEqual([...field.subarray(0, 3)], [n >> 16, (n >> 8) & 0xff, n & 0xff]);
+    assert.deepEqual(field.subarray(3), frozenDigest(ch, false));
+    hashAndFreeze(ch, true, hash, field);
+    assert.deepEqual(field.subarray(3), frozenDigest(ch, true));
   }
+  // Nothing excluded (a cookie-only HRR to a client without padding, PSK or early_data): the
+  // frozen digest is Hash(CH1) truncated, from the same pass.
+  const plain = hello1("tcp");
+  plain.extensions = plain.extensions.filter((e) => e.type !== T.padding);
+  const body = encode("tcp", plain);
+  const ch = parseClientHello(body, { dtls: false });
+  const hash = new Uint8Array(32), field = new Uint8Array(14);
+  hashAndFreeze(ch, true, hash, field);
+  assert.deepEqual(field.subarray(3), hash.subarray(0, 11));
+  assert.deepEqual(field.subarray(3), frozenDigest(ch, true));
 });

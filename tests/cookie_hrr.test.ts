@@ -58,8 +58,8 @@ test("HRR cookie: round-trips every field (TLS 1.3, DTLS 1.3, SHA-384, no group,
     assert.deepEqual(v.clientHello1Hash, f.clientHello1Hash);
     assert.deepEqual(v.appData, f.appData ?? new Uint8Array(0));
   }
-  assert.equal(hrrCookieLength(32), 76);
-  assert.equal(hrrCookieLength(48, 255), 347);
+  assert.equal(hrrCookieLength(32), 78);
+  assert.equal(hrrCookieLength(48, 255), 349);
 });
 
 test("HRR cookie: the layout carries protocol, suite, group, hash and app data in the clear", () => {
@@ -68,9 +68,9 @@ test("HRR cookie: the layout carries protocol, suite, group, hash and app data i
   assert.equal(c[5], 1);
   assert.deepEqual([...c.subarray(6, 11)], [0x13, 0x01, 0x00, 0x1d, 32]);
   assert.deepEqual(c.subarray(11, 43), CH1_HASH);
-  assert.deepEqual(c.subarray(43, 55), new Uint8Array(12)); // no frozen digest given: zeros, matching no CH2
-  assert.deepEqual([...c.subarray(55, 58)], [2, 7, 8]);
-  assert.equal(c.length, 58 + 4 + 16);
+  assert.deepEqual(c.subarray(43, 57), new Uint8Array(14)); // no frozen field given: zeros, matching no CH2
+  assert.deepEqual([...c.subarray(57, 60)], [2, 7, 8]);
+  assert.equal(c.length, 60 + 4 + 16);
 });
 
 test("HRR cookie: issuing rejects caller misuse with TypeError", () => {
@@ -106,7 +106,7 @@ test("HRR cookie: malformed for truncated, extended, bad protocol, bad hash leng
     assert.deepEqual(verifyHrrCookie(kr, m, PEER, T0), malformed, `byte ${at} = ${value}`);
   }
   const appLen = c.slice();
-  appLen[55] = 1; // claims one byte of app data that is not there
+  appLen[57] = 1; // claims one byte of app data that is not there
   assert.deepEqual(verifyHrrCookie(kr, appLen, PEER, T0), malformed);
 });
 

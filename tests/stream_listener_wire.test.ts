@@ -160,7 +160,7 @@ test("HRR layout (RFC 8446 §4.1.3/§4.1.4), read by hand: cookie-only when the 
   assert.equal(h.sessionIdEcho.length, 32);
   assert.equal(h.cipherSuite, 0x1301);
   const cookie = checkExtensions(h, undefined);
-  assert.equal(cookie.length, 76); // SHA-256 cookie without app data (with the 12-byte frozen-parts digest)
+  assert.equal(cookie.length, 78); // SHA-256 cookie without app data (with CH1's length and frozen-parts digest)
   assert.equal(h.ccs, true, "CCS after the HRR: the client sent a session id (§D.4)");
 });
 
@@ -170,7 +170,7 @@ test("HRR layout, read by hand: key_share names the group when the client sent n
   assert.equal(h.sessionIdEcho.length, 0);
   assert.equal(h.cipherSuite, 0x1302);
   const cookie = checkExtensions(h, 0x001d);
-  assert.equal(cookie.length, 92); // SHA-384 hash in the cookie
+  assert.equal(cookie.length, 94); // SHA-384 hash in the cookie
   assert.equal(h.ccs, false);
   // A P-256 share when we prefer x25519 but the client supports it: no HRR group request.
   const p = new ScriptedClient({ protocol: "tls1.3", random: seededRandom("layout-3"), keyShareGroups: [0x0017] });

@@ -9,6 +9,11 @@
  *
  * - the fixed part, as raw bytes: legacy_version, random, legacy_session_id, (DTLS) the
  *   legacy_cookie, cipher_suites and compression_methods, each with its length prefix;
+ * - CH1's length fields (handshake length, extensions length), which the cookie carries (the body
+ *   length, 3 bytes): the input is then CH1's 4-byte-header message with the excluded extensions
+ *   cut out. When CH1 has no excluded extension (most cookie-only HRRs) that is exactly the input
+ *   of Hash(CH1), and both come from one SHA-256 pass ({@link hashAndFreeze}); otherwise they
+ *   share the pass up to the first excluded extension;
  * - every extension except the five above (and `encrypted_client_hello`, see below), each as its
  *   raw type, length and data, in wire order: GREASE included, a reordering changes the digest;
  * - after a cookie-only HRR (no group requested), key_share too: RFC 8446 §4.1.2 allows
@@ -25,17 +30,18 @@
  * server without ECH must still complete that handshake on the outer hello; GREASE ECH is copied
  * unchanged (§6.2), which the exclusion also accepts.
  *
- * Why 12 bytes (96 bits) of SHA-256: the check enforces protocol conformance, it is not what
+ * Why 11 bytes (88 bits) of SHA-256: the check enforces protocol conformance, it is not what
  * authenticates the handshake. The digest lives inside the MACed cookie, so only the client that
  * sent CH1 chooses what CH2 is compared with. An honest client's changed CH2 slips through with
- * probability 2^-96. A dishonest client that searches for two ClientHellos with the same
- * truncated digest needs about 2^48 SHA-256 evaluations and gains nothing it could not get by
+ * probability 2^-88. A dishonest client that searches for two ClientHellos with the same
+ * truncated digest needs about 2^44 SHA-256 evaluations and gains nothing it could not get by
  * sending the second hello as its first: the server negotiates from CH2, and the transcript
  * starts from Hash(CH1) of the CH1 the client itself sent. An on-path attacker cannot use a
- * collision either: it would need a second preimage of an honest client's CH1 (2^96), and any
- * change it makes to CH1 or CH2 already breaks both Finished messages. Twelve bytes rather than
- * sixteen keep the HRR within the size of even a small key-share-less DTLS 1.3 ClientHello1
- * (amplification at most 1x): the cookie is 76 bytes with SHA-256 and no application data.
+ * collision either: it would need a second preimage of an honest client's CH1 (2^88), and any
+ * change it makes to CH1 or CH2 already breaks both Finished messages. Eleven bytes (plus the
+ * 3-byte length) rather than sixteen keep the HRR within the size of even a small key-share-less
+ * DTLS 1.3 ClientHello1 (amplification at most 1x): the cookie is 78 bytes with SHA-256 and no
+ * application data.
  *
  * @module
  */
@@ -43,57 +49,151 @@ import type { ClientHello } from "../messages/client_hello.ts";
 import { ExtensionType } from "../constants/extensions.ts";
 import { absorb, compress, SHA256_IV_I32, writeU32 } from "../crypto/sha256.ts";
 
-/** Length of the frozen-parts digest carried in HRR cookies. */
-export const FROZEN_DIGEST_LENGTH = 12;
+/** Length of the frozen-parts digest. */
+export const FROZEN_DIGEST_LENGTH = 11;
+/** Length of the cookie field {@link hashAndFreeze} writes: CH1's body length (3 bytes) and the digest. */
+export const FROZEN_FIELD_LENGTH = 3 + FROZEN_DIGEST_LENGTH;
 
-const STATE = new Int32Array(8);
-const BLOCK = new Uint8Array(64);
+/** A SHA-256 computation in progress over scattered ranges (scratch, reused: no allocation). */
+class Sha256Run {
+  readonly state = new Int32Array(8);
+  readonly block = new Uint8Array(64);
+  pos = 0;
+  length = 0;
+  reset(): void {
+    this.state.set(SHA256_IV_I32);
+    this.pos = 0;
+    this.length = 0;
+  }
+  copyFrom(o: Sha256Run): void {
+    this.state.set(o.state);
+    this.block.set(o.block);
+    this.pos = o.pos;
+    this.length = o.length;
+  }
+  update(src: Uint8Array, start: number, end: number): void {
+    this.pos = absorb(this.state, this.block, this.pos, src, start, end);
+    this.length += end - start;
+  }
+  /** Finishes (FIPS 180-4 padding) and writes the first `n` bytes of the digest to `out[at..)`. */
+  finish(out: Uint8Array, at: number, n: number): void {
+    const block = this.block, state = this.state;
+    let pos = this.pos;
+    block[pos++] = 0x80;
+    if (pos > 56) {
+      block.fill(0, pos);
+      compress(state, block, 0);
+      pos = 0;
+    }
+    block.fill(0, pos, 56);
+    const bits = this.length * 8;
+    writeU32(block, 56, Math.floor(bits / 0x100000000));
+    writeU32(block, 60, bits >>> 0);
+    compress(state, block, 0);
+    for (let i = 0; i < 8; i++) writeU32(DIGEST, i * 4, state[i]);
+    out.set(DIGEST.subarray(0, n), at);
+  }
+}
+
+const A = new Sha256Run();
+const B = new Sha256Run();
+const DIGEST = new Uint8Array(32);
+const HDR = new Uint8Array(4);
+const EXT_LEN = new Uint8Array(2);
 
 /**
  * True for extensions RFC 8446 §4.1.2 lets ClientHello2 change (plus ECH, see the module
- * comment). key_share is handled separately: it is frozen after a cookie-only HRR.
+ * comment); key_share too unless it is frozen (after a cookie-only HRR).
  */
-function mayChange(type: number): boolean {
+function excluded(type: number, keyShareFrozen: boolean): boolean {
   return type === ExtensionType.early_data || type === ExtensionType.cookie ||
     type === ExtensionType.pre_shared_key || type === ExtensionType.padding ||
-    type === ExtensionType.encrypted_client_hello;
+    type === ExtensionType.encrypted_client_hello || (type === ExtensionType.key_share && !keyShareFrozen);
+}
+
+function setHeader(length: number): void {
+  HDR[0] = 1; // client_hello
+  HDR[1] = length >>> 16;
+  HDR[2] = (length >>> 8) & 0xff;
+  HDR[3] = length & 0xff;
 }
 
 /**
- * Writes the 12-byte truncated SHA-256 of `ch`'s frozen parts into `out[at, at + 12)`.
- * `keyShareFrozen`: include key_share (true after, or for, a cookie-only HRR). Allocates nothing.
+ * ClientHello1, one pass: writes Hash(CH1) (SHA-256 over the 4-byte-header message, RFC 8446
+ * §4.4.1) to `hashOut[0, 32)` and the cookie field — CH1's body length (3 bytes) and its frozen
+ * digest — to `frozenOut[0, 14)`. `keyShareFrozen`: the HRR requests no group (cookie-only).
  */
-export function writeFrozenDigest(ch: ClientHello, keyShareFrozen: boolean, out: Uint8Array, at: number): void {
-  const b = ch.body, state = STATE, block = BLOCK;
-  state.set(SHA256_IV_I32);
-  const fixedEnd = ch.offsets.extensions;
-  let pos = absorb(state, block, 0, b, 0, fixedEnd);
-  let length = fixedEnd;
+export function hashAndFreeze(ch: ClientHello, keyShareFrozen: boolean, hashOut: Uint8Array, frozenOut: Uint8Array): void {
+  const b = ch.body, n = b.length, ext = ch.offsets.extensions;
+  setHeader(n);
+  A.reset();
+  A.update(HDR, 0, 4);
+  A.update(b, 0, ext < n ? ext + 2 : n);
+  let forked = false;
   for (const e of ch.extensions) {
-    const t = e.type;
-    if (mayChange(t) || (t === ExtensionType.key_share && !keyShareFrozen)) continue;
     const start = e.offset;
     const end = start + 4 + ((b[start + 2] << 8) | b[start + 3]);
-    pos = absorb(state, block, pos, b, start, end);
-    length += end - start;
+    if (excluded(e.type, keyShareFrozen)) {
+      if (!forked) {
+        B.copyFrom(A);
+        forked = true;
+      }
+    } else if (forked) {
+      B.update(b, start, end);
+    }
+    A.update(b, start, end);
   }
-  block[pos++] = 0x80;
-  if (pos > 56) {
-    block.fill(0, pos);
-    compress(state, block, 0);
-    pos = 0;
-  }
-  block.fill(0, pos, 56);
-  const bits = length * 8;
-  writeU32(block, 56, Math.floor(bits / 0x100000000));
-  writeU32(block, 60, bits >>> 0);
-  compress(state, block, 0);
-  for (let i = 0; i < FROZEN_DIGEST_LENGTH / 4; i++) writeU32(out, at + i * 4, state[i]);
+  A.finish(hashOut, 0, 32);
+  frozenOut[0] = n >>> 16;
+  frozenOut[1] = (n >>> 8) & 0xff;
+  frozenOut[2] = n & 0xff;
+  if (forked) B.finish(frozenOut, 3, FROZEN_DIGEST_LENGTH);
+  else frozenOut.set(hashOut.subarray(0, FROZEN_DIGEST_LENGTH), 3);
 }
 
-/** The frozen-parts digest of `ch` as a new 12-byte array (see {@link writeFrozenDigest}). */
+/** Writes the cookie field (CH1's body length and frozen digest) without Hash(CH1) (for SHA-384 suites). */
+export function writeFrozenField(ch: ClientHello, keyShareFrozen: boolean, frozenOut: Uint8Array): void {
+  const n = ch.body.length;
+  frozenOut[0] = n >>> 16;
+  frozenOut[1] = (n >>> 8) & 0xff;
+  frozenOut[2] = n & 0xff;
+  writeFrozenDigest(ch, keyShareFrozen, n, frozenOut, 3);
+}
+
+/**
+ * Writes the frozen digest of `ch` as if its length fields were CH1's (`ch1Length`, the body
+ * length the cookie carries) into `out[at, at + 11)`: for ClientHello2, compare with the
+ * cookie's. Allocates nothing.
+ */
+export function writeFrozenDigest(
+  ch: ClientHello,
+  keyShareFrozen: boolean,
+  ch1Length: number,
+  out: Uint8Array,
+  at: number,
+): void {
+  const b = ch.body, ext = ch.offsets.extensions;
+  setHeader(ch1Length);
+  B.reset();
+  B.update(HDR, 0, 4);
+  B.update(b, 0, ext);
+  if (ext < b.length) {
+    const extLen = (ch1Length - ext - 2) & 0xffff;
+    EXT_LEN[0] = extLen >>> 8;
+    EXT_LEN[1] = extLen & 0xff;
+    B.update(EXT_LEN, 0, 2);
+  }
+  for (const e of ch.extensions) {
+    if (excluded(e.type, keyShareFrozen)) continue;
+    const start = e.offset;
+    B.update(b, start, start + 4 + ((b[start + 2] << 8) | b[start + 3]));
+  }
+  B.finish(out, at, FROZEN_DIGEST_LENGTH);
+}
+
+/** The frozen digest of `ch` with its own length fields, as a new 11-byte array (tests, tools). */
 export function frozenDigest(ch: ClientHello, keyShareFrozen: boolean): Uint8Array {
   const out = new Uint8Array(FROZEN_DIGEST_LENGTH);
-  writeFrozenDigest(ch, keyShareFrozen, out, 0);
+  writeFrozenDigest(ch, keyShareFrozen, ch.body.length, out, 0);
   return out;
 }

@@ -27,7 +27,13 @@ import {
 import type { CookieKeyring } from "./cookie/keyring.ts";
 import { issueHrrCookie, verifyHrrCookie } from "./cookie/hrr_cookie.ts";
 import type { CookieRejection } from "./cookie/verdict.ts";
-import { FROZEN_DIGEST_LENGTH, writeFrozenDigest } from "./frozen_hello.ts";
+import {
+  FROZEN_DIGEST_LENGTH,
+  FROZEN_FIELD_LENGTH,
+  hashAndFreeze,
+  writeFrozenDigest,
+  writeFrozenField,
+} from "./frozen_hello.ts";
 
 /** Default TLS 1.3 suite preference. */
 export const DEFAULT_TLS13_CIPHER_SUITES: readonly number[] = [
@@ -221,14 +227,23 @@ export function buildRetry(
   appData?: Uint8Array,
 ): { fields: HelloRetryRequestFields; cookie: Uint8Array; requestedGroup: number | undefined } {
   const requestedGroup = n.shareSent ? undefined : n.group;
-  // A cookie-only HRR (no group requested) freezes key_share too (RFC 8446 §4.1.2).
-  writeFrozenDigest(ch1, requestedGroup === undefined, FROZEN, 0);
+  // A cookie-only HRR (no group requested) freezes key_share too (RFC 8446 §4.1.2). With SHA-256,
+  // Hash(CH1) and the frozen digest come from one pass.
+  const keyShareFrozen = requestedGroup === undefined;
+  let clientHello1Hash: Uint8Array;
+  if (n.hash === "sha256") {
+    hashAndFreeze(ch1, keyShareFrozen, HASH, FROZEN_FIELD);
+    clientHello1Hash = HASH;
+  } else {
+    clientHello1Hash = clientHelloHash(n.hash, ch1.body);
+    writeFrozenField(ch1, keyShareFrozen, FROZEN_FIELD);
+  }
   const cookie = issueHrrCookie(keyring, peer, {
     protocol: dtls ? "dtls1.3" : "tls1.3",
     cipherSuite: n.cipherSuite,
     group: requestedGroup,
-    clientHello1Hash: clientHelloHash(n.hash, ch1.body),
-    clientHello1Frozen: FROZEN,
+    clientHello1Hash,
+    clientHello1Frozen: FROZEN_FIELD,
     appData,
   }, now);
   const fields: HelloRetryRequestFields = {
@@ -242,7 +257,9 @@ export function buildRetry(
 }
 
 const EMPTY = new Uint8Array(0);
-/** Scratch for the frozen digest (issue and check are synchronous and never re-entered). */
+// Scratch (issue and check are synchronous and never re-entered; the cookie copies what it keeps).
+const HASH = new Uint8Array(32);
+const FROZEN_FIELD = new Uint8Array(FROZEN_FIELD_LENGTH);
 const FROZEN = new Uint8Array(FROZEN_DIGEST_LENGTH);
 
 /** Why {@link checkSecondClientHello} refused a ClientHello2. */
@@ -288,10 +305,10 @@ export function checkSecondClientHello(
   }
   const compression = compressionProblem(ch2);
   if (compression !== undefined) return { ok: false, reason: "illegal-compression-methods", detail: compression };
-  writeFrozenDigest(ch2, v.group === undefined, FROZEN, 0);
-  const want = v.clientHello1Frozen;
+  const field = v.clientHello1Frozen; // CH1's body length (3 bytes), then its frozen digest
+  writeFrozenDigest(ch2, v.group === undefined, (field[0] << 16) | (field[1] << 8) | field[2], FROZEN, 0);
   for (let i = 0; i < FROZEN_DIGEST_LENGTH; i++) {
-    if (FROZEN[i] !== want[i]) {
+    if (FROZEN[i] !== field[3 + i]) {
       return {
         ok: false,
         reason: "client-hello-changed",

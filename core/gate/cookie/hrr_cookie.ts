@@ -12,7 +12,8 @@
  * 8..10    group requested by the HRR key_share, 0 = none (cookie-only HRR)
  * 10       hash length h (32 or 48, the suite's hash)
  * 11..     Hash(ClientHello1) over the TLS-style 4-byte-header message (also for DTLS 1.3)
- * ..+12    digest of ClientHello1's frozen parts (RFC 8446 §4.1.2; `core/gate/frozen_hello.ts`)
+ * ..+14    ClientHello1's body length (3 bytes) and the digest of its frozen parts (11 bytes;
+ *          RFC 8446 §4.1.2, `core/gate/frozen_hello.ts`), opaque here
  * ..       application data length a (0..255), then a bytes
  * ..       peer-free tag: 4 bytes of HMAC(key, 0x00 || everything above)
  * last 16  MAC: 16 bytes of HMAC(key, everything above || peer binding)
@@ -22,7 +23,7 @@
  * HRR kind tag 0xA_ for the MAC, and the HVR kind tag 0x5_ for HVR cookies, which share the key.
  * Keeping labels to one byte keeps the MAC inputs short.
  *
- * 76 bytes with SHA-256 and no application data, at most 347. When the MAC fails but the
+ * 78 bytes with SHA-256 and no application data, at most 349. When the MAC fails but the
  * peer-free tag matches, the cookie is authentic but bound to another address: `wrong-peer`
  * (a forgery passes the 32-bit tag with probability 2^-32 and is then still rejected). The tag
  * costs a second HMAC when issuing and only on the failure path when verifying.
@@ -57,8 +58,8 @@ export interface HrrCookieFields {
   /** Hash(ClientHello1) with the suite's hash: 32 or 48 bytes. */
   clientHello1Hash: Uint8Array;
   /**
-   * The 12-byte digest of ClientHello1's frozen parts (`frozenDigest`), which ClientHello2 must
-   * reproduce. Defaults to 12 zero bytes, which no ClientHello2 matches: fails closed.
+   * 14 bytes: ClientHello1's body length and the digest of its frozen parts (`hashAndFreeze`), which
+   * ClientHello2 must reproduce. Defaults to 14 zero bytes, which no ClientHello2 matches: fails closed.
    */
   clientHello1Frozen?: Uint8Array;
   /** Opaque application data (at most 255 bytes), returned on verification. */
@@ -75,7 +76,7 @@ export interface HrrCookieInfo {
   group: number | undefined;
   /** Hash(ClientHello1) (32 or 48 bytes). */
   clientHello1Hash: Uint8Array;
-  /** The digest of ClientHello1's frozen parts (12 bytes). */
+  /** ClientHello1's body length and frozen-parts digest (14 bytes, see `frozen_hello.ts`). */
   clientHello1Frozen: Uint8Array;
   /** Application data (possibly empty). */
   appData: Uint8Array;
@@ -89,8 +90,8 @@ export const HRR_COOKIE_MAC_LENGTH = 16;
 export const HRR_COOKIE_PEER_FREE_TAG_LENGTH = 4;
 
 const FIXED = 11;
-/** Length of the frozen-parts digest (`FROZEN_DIGEST_LENGTH` in `core/gate/frozen_hello.ts`). */
-const FROZEN = 12;
+/** Length of the frozen-parts field (`FROZEN_FIELD_LENGTH` in `core/gate/frozen_hello.ts`). */
+const FROZEN = 14;
 const TRAILER = HRR_COOKIE_PEER_FREE_TAG_LENGTH + HRR_COOKIE_MAC_LENGTH;
 const PEER_FREE_DOMAIN = 0x00;
 const PEER = new Uint8Array(PEER_BINDING_LENGTH);
@@ -116,7 +117,7 @@ export function issueHrrCookie(
   const { cipherSuite, group, clientHello1Hash: hash } = fields;
   const appData = fields.appData ?? EMPTY;
   const frozen = fields.clientHello1Frozen;
-  if (frozen !== undefined && frozen.length !== FROZEN) throw new TypeError("clientHello1Frozen must be 12 bytes");
+  if (frozen !== undefined && frozen.length !== FROZEN) throw new TypeError("clientHello1Frozen must be 14 bytes");
   const protocol = fields.protocol === "tls1.3" ? 1 : fields.protocol === "dtls1.3" ? 2 : 0;
   if (protocol === 0) throw new TypeError(`unknown HRR protocol: ${fields.protocol}`);
   if (!Number.isInteger(cipherSuite) || cipherSuite < 0 || cipherSuite > 0xffff) {
