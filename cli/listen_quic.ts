@@ -25,12 +25,7 @@ import { openLongPacket } from "../core/quic/packet_protection.ts";
 import { quicVersionInfo } from "../core/quic/versions.ts";
 import { listenQuic, type QuicTransportEvent, type QuicUdpAdapterChoice, type QuicUdpServer } from "../transports/quic_udp.ts";
 import { defaultCryptoProvider } from "../transports/native_crypto.ts";
-
-function hex(b: Uint8Array): string {
-  let s = "";
-  for (let i = 0; i < b.length; i++) s += (b[i] < 16 ? "0" : "") + b[i].toString(16);
-  return s;
-}
+import { hex } from "./hex.ts";
 
 const MESSAGE_NAME = { "retry": "retry", "version-negotiation": "version_negotiation", "connection-close": "connection_close" } as const;
 
@@ -43,7 +38,7 @@ export function quicEventJson(e: QuicTransportEvent): Record<string, unknown> {
         transport: "quic",
         peer: formatPeer(e.peer),
         message: MESSAGE_NAME[e.message],
-        ...(e.version ? { protocol: e.version === 1 ? "quic-v1" : "quic-v2" } : {}),
+        ...(e.version ? { protocol: quicVersionInfo(e.version)?.name } : {}),
         ...(e.errorCode !== undefined ? { errorCode: e.errorCode } : {}),
         ...(e.tokenRejection ? { reason: e.tokenRejection } : {}),
         bytesOut: e.bytes,
