@@ -16,7 +16,8 @@
  *   `connection_close`, accepted with `sni` and `alpn`) are described in cli/listen_quic.ts;
  * - `serve` adds `handshake` and `closed` events per connection (see cli/serve.ts);
  * - with `--stats SECONDS`, every SECONDS `{"event":"stats","intervalSeconds","datagrams",
- *   "datagramsPerSecond","hvrPerSecond","hrrPerSecond","handshakesInProgress","counters":{...}}`;
+ *   "datagramsPerSecond","hvrPerSecond","hrrPerSecond","handshakesInProgress","counters":{...}}`
+ *   (`serve --tcp` and `serve --udp` add `handshakesCompleted` and `handshakesFailed`);
  * - when stdout was too slow and events were dropped, `{"event":"events-dropped","count":N}`
  *   once it has caught up (events are never allowed to block the gate);
  * - on SIGINT/SIGTERM a last `{"event":"stopped","counters":{...}}`.

@@ -47,8 +47,8 @@ export const COMMAND_HELP: Record<string, string> = {
                       [--alpn h2,http/1.1] [--www] [--json] [--stats SECONDS] [--secret-file F]
                       [--adapter auto|node|deno|bun] [--retry-key-share when-needed|always]
                       [--exit-on-stdout-close] [--max-handshakes N] [--handshake-timeout S]
-       hellogate serve --udp HOST:PORT [--cert F --key F] [--mtu N] [--json] [--adapter NAME]
-                      [--exit-on-stdout-close]
+       hellogate serve --udp HOST:PORT [--cert F --key F] [--mtu N] [--json] [--stats SECONDS]
+                      [--adapter NAME] [--exit-on-stdout-close]
   Completes handshakes behind the stateless gate and echoes what each client sends.
   --tcp HOST:PORT          TLS 1.3 over TCP: the gate, then the handshake engine.
   --udp HOST:PORT          DTLS 1.2 over UDP (HelloVerifyRequest, then the DTLS 1.2 engine).

@@ -10,7 +10,7 @@
  *   "signature","alpn","sni","retry"}` (`alpn`/`sni` null when absent) and
  *   `{"event":"closed","transport":"tcp","peer","reason","detail","alert"?,"alertSender"?,
  *   "established"}`; `stats` with `--stats`; `stopped` with the counters and handshake totals.
- * - `serve --udp HOST:PORT`: DTLS 1.2 echo server (`cli/serve_udp.ts`).
+ * - `serve --udp HOST:PORT`: DTLS 1.2 echo server (`cli/serve_udp.ts`; `--stats` as for TCP).
  *
  * @module
  */
@@ -62,7 +62,6 @@ const TCP_ONLY = [
   "alpn",
   "secret-file",
   "retry-key-share",
-  "stats",
   "www",
   "max-handshakes",
   "handshake-timeout",
@@ -101,6 +100,7 @@ async function serveDtls(args: Args, udpAt: string): Promise<number> {
   // Unreadable files are usage errors naming the file (serveUdp reads them itself).
   if (cert !== undefined) for (const [name, path] of [["cert", cert], ["key", key!]]) readableOrUsage(path, name);
   const json = has(args, "json");
+  const statsSeconds = statsSecondsFrom(args, "serve");
   const exitOnClose = exitOnStdoutClose(args);
   const stop = new AbortController();
   // Our own bounded writer, so that the last lines (closed, stopped) are flushed before exit
@@ -118,6 +118,7 @@ async function serveDtls(args: Args, udpAt: string): Promise<number> {
       write: (line) => void out.line(line),
       ...(cert !== undefined ? { cert, key: key! } : {}),
       ...(mtu !== undefined ? { mtu } : {}),
+      ...(statsSeconds !== undefined ? { statsSeconds } : {}),
     }));
   await out.flush(2000);
   return code;

@@ -8,6 +8,8 @@
  *    "group":NAME,"signature":NAME,"srtp":NAME?,"alpn":NAME?,"peerFingerprint":HEX?}`
  * - `{"event":"closed","transport":"udp","peer":"ip:port","reason":R,"detail":D,"alert":NAME?,
  *    "alertSender":"us"|"peer"?,"established":BOOL}`
+ * - with `statsSeconds`: `{"event":"stats",...}` every period (as `listen --stats`, plus
+ *   `handshakesCompleted` / `handshakesFailed`); in text mode a status line on stderr.
  * - `{"event":"stopped","counters":{...}}` on SIGINT/SIGTERM or when `signal` aborts.
  *
  * Without `--cert`/`--key` a self-signed ECDSA P-256 end-entity certificate is generated.
@@ -23,11 +25,13 @@ import type { ClientAuthMode } from "../core/handshake/dtls12/server.ts";
 import { loadServerCertificate } from "../core/pki/load.ts";
 import { generateSelfSignedCertificate } from "../core/pki/self_signed.ts";
 import { listenDtls, type DtlsEvent } from "../transports/dtls_server.ts";
+import { TransportCounters } from "../transports/counters.ts";
 import type { UdpAdapterChoice } from "../transports/udp.ts";
 import { defaultCryptoProvider } from "../transports/native_crypto.ts";
 import { parseHostPortFlag } from "./host_port.ts";
 import { EventWriter } from "./event_writer.ts";
 import { alertText, closedFields, handshakeFields } from "./session_events.ts";
+import { LiveStats, statsJson, statsLine } from "./stats.ts";
 
 /** Options of {@link serveUdp}. */
 export interface ServeUdpOptions {
@@ -49,6 +53,8 @@ export interface ServeUdpOptions {
   readonly provider?: CryptoProvider;
   /** Stops the server (SIGINT/SIGTERM also do). */
   readonly signal?: AbortSignal;
+  /** `--stats SECONDS`: periodic stats (JSON lines, or status lines on stderr in text mode). */
+  readonly statsSeconds?: number;
   /** Where lines go (default: stdout through a bounded queue). */
   readonly write?: (line: string) => void;
 }
@@ -92,10 +98,22 @@ export async function serveUdp(opts: ServeUdpOptions): Promise<number> {
   if (opts.signal?.aborted) stop();
   process.on("SIGINT", stop);
   process.on("SIGTERM", stop);
+  const counters = new TransportCounters();
+  // Handshakes completed / failed, and established connections still open (the rest of the
+  // listener's connections are handshakes in progress).
+  const handshakes = { completed: 0, failed: 0, open: 0 };
+  const count = (e: DtlsEvent) => {
+    if (e.event === "handshake") {
+      handshakes.completed++;
+      handshakes.open++;
+    } else if (e.info.established) handshakes.open--;
+    else handshakes.failed++;
+  };
   const server = await listenDtls({
     hostname: bind.address,
     port: bind.port,
     adapter: opts.adapter ?? "auto",
+    counters,
     dtls: {
       certificateChain: credentials.chain,
       signingKey: credentials.key,
@@ -103,10 +121,24 @@ export async function serveUdp(opts: ServeUdpOptions): Promise<number> {
       ...(opts.mtu !== undefined ? { mtu: opts.mtu } : {}),
       ...(opts.clientAuth ? { clientAuth: opts.clientAuth } : {}),
     },
-    onDtlsEvent: (e) => out(e.event === "handshake" ? handshakeLine(e, json) : closedLine(e, json)),
+    onDtlsEvent: (e) => {
+      count(e);
+      out(e.event === "handshake" ? handshakeLine(e, json) : closedLine(e, json));
+    },
   });
   const addr = formatPeer(server.addr);
   out(json ? JSON.stringify({ event: "listening", udp: addr }) : `listening udp ${addr} (dtls1.2)`);
+  let timer: ReturnType<typeof setInterval> | undefined;
+  if (opts.statsSeconds !== undefined) {
+    const stats = new LiveStats(counters, Date.now());
+    stats.inProgressSource = () => Math.max(0, server.connectionCount - handshakes.open);
+    stats.extra = () => ({ handshakesCompleted: handshakes.completed, handshakesFailed: handshakes.failed });
+    timer = setInterval(() => {
+      const s = stats.sample(Date.now());
+      if (json) out(JSON.stringify(statsJson(s)));
+      else process.stderr.write(`${statsLine(s)}\n`);
+    }, opts.statsSeconds * 1000);
+  }
   const stopped = new Promise<void>((resolve) => ac.signal.addEventListener("abort", () => resolve(), { once: true }));
   void (async () => {
     for await (const conn of server) {
@@ -119,6 +151,7 @@ export async function serveUdp(opts: ServeUdpOptions): Promise<number> {
     }
   })();
   await stopped;
+  clearInterval(timer);
   process.off("SIGINT", stop);
   process.off("SIGTERM", stop);
   await server.close();
