@@ -87,6 +87,23 @@ export interface UdpSocketEvents {
   error(): void;
 }
 
+/**
+ * Binds a socket with `bind` and wraps it in a {@link DatagramGate} that receives its datagrams
+ * and counts its errors (`io-error`): the whole of a `listenUdp*` adapter once its socket half
+ * is written.
+ */
+export async function gateSocket(
+  bind: (events: UdpSocketEvents) => DatagramSocketBinding | Promise<DatagramSocketBinding>,
+  options: DatagramGateOptions,
+): Promise<DatagramGate> {
+  let gate = undefined as DatagramGate | undefined;
+  const binding = await bind({
+    datagram: (bytes, peer) => gate?.deliver(bytes, peer),
+    error: () => gate?.counters.drop("io-error"),
+  });
+  return gate = new DatagramGate(binding, options);
+}
+
 const DEFAULT_MAX_CONNECTIONS = 1024;
 const DEFAULT_IDLE_MS = 30_000;
 const DEFAULT_QUEUE = 256;

@@ -4,13 +4,7 @@
  * @module
  */
 import { type BindOptions, bindHost, isIpv6Host, peerFrom, sendHost } from "./address.ts";
-import {
-  DatagramGate,
-  type DatagramGateOptions,
-  type DatagramSocketBinding,
-  type UdpListener,
-  type UdpSocketEvents,
-} from "./datagram_gate.ts";
+import { type DatagramGateOptions, type DatagramSocketBinding, gateSocket, type UdpListener, type UdpSocketEvents } from "./datagram_gate.ts";
 import { bunGlobal } from "./runtime.ts";
 
 /** True when running under Bun (`Bun.udpSocket` exists). */
@@ -31,13 +25,8 @@ const SENT: Promise<void> = Promise.resolve();
  * const udp = await listenUdpBun({ port: 0, engine }); // bun run ...
  * ```
  */
-export async function listenUdpBun(options: BindOptions & DatagramGateOptions): Promise<UdpListener> {
-  let gate = undefined as DatagramGate | undefined;
-  const binding = await bindUdpBun(bindHost(options), options.port ?? 0, {
-    datagram: (bytes, peer) => gate?.deliver(bytes, peer),
-    error: () => gate?.counters.drop("io-error"),
-  });
-  return gate = new DatagramGate(binding, options);
+export function listenUdpBun(options: BindOptions & DatagramGateOptions): Promise<UdpListener> {
+  return gateSocket((events) => bindUdpBun(bindHost(options), options.port ?? 0, events), options);
 }
 
 /** Binds a native Bun UDP socket on `host`:`port` (0: any free port) that reports to `events`. Throws when not under Bun. */

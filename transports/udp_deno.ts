@@ -6,13 +6,7 @@
  * @module
  */
 import { type BindOptions, bindHost, isIpv6Host, peerFrom, sendHost } from "./address.ts";
-import {
-  DatagramGate,
-  type DatagramGateOptions,
-  type DatagramSocketBinding,
-  type UdpListener,
-  type UdpSocketEvents,
-} from "./datagram_gate.ts";
+import { type DatagramGateOptions, type DatagramSocketBinding, gateSocket, type UdpListener, type UdpSocketEvents } from "./datagram_gate.ts";
 import { denoGlobal } from "./runtime.ts";
 
 /** The largest UDP payload over IPv4 (65,535 - 8 - 20): Deno's own default receive size. */
@@ -34,16 +28,7 @@ export function denoUdpAvailable(): boolean {
  * ```
  */
 export function listenUdpDeno(options: BindOptions & DatagramGateOptions): Promise<UdpListener> {
-  try {
-    let gate = undefined as DatagramGate | undefined;
-    const binding = bindUdpDeno(bindHost(options), options.port ?? 0, {
-      datagram: (bytes, peer) => gate?.deliver(bytes, peer),
-      error: () => gate?.counters.drop("io-error"),
-    });
-    return Promise.resolve(gate = new DatagramGate(binding, options));
-  } catch (e) {
-    return Promise.reject(e);
-  }
+  return gateSocket((events) => bindUdpDeno(bindHost(options), options.port ?? 0, events), options);
 }
 
 /**

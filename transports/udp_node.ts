@@ -5,13 +5,7 @@
  */
 import dgram from "node:dgram";
 import { type BindOptions, bindHost, isIpv6Host, peerFrom, sendHost } from "./address.ts";
-import {
-  DatagramGate,
-  type DatagramGateOptions,
-  type DatagramSocketBinding,
-  type UdpListener,
-  type UdpSocketEvents,
-} from "./datagram_gate.ts";
+import { type DatagramGateOptions, type DatagramSocketBinding, gateSocket, type UdpListener, type UdpSocketEvents } from "./datagram_gate.ts";
 
 /** Options for the UDP listeners: where to bind plus the gate options. */
 export interface UdpListenOptions extends BindOptions, DatagramGateOptions {}
@@ -29,13 +23,8 @@ export interface UdpListenOptions extends BindOptions, DatagramGateOptions {}
  * }
  * ```
  */
-export async function listenUdpNode(options: UdpListenOptions): Promise<UdpListener> {
-  let gate = undefined as DatagramGate | undefined;
-  const binding = await bindUdpNode(bindHost(options), options.port ?? 0, {
-    datagram: (bytes, peer) => gate?.deliver(bytes, peer),
-    error: () => gate?.counters.drop("io-error"),
-  });
-  return gate = new DatagramGate(binding, options);
+export function listenUdpNode(options: UdpListenOptions): Promise<UdpListener> {
+  return gateSocket((events) => bindUdpNode(bindHost(options), options.port ?? 0, events), options);
 }
 
 /** Binds a `node:dgram` socket on `host`:`port` (0: any free port) that reports to `events`. */
