@@ -7,7 +7,6 @@
 //   {"kind":"flood","provider","runtime","datagrams","seconds","heapDeltaBytes","budgetPeakBytes","evicted"}
 // Inputs are captured client Initials (bench/fixtures/quic-*.hex: gtlsclient, Chromium's two-datagram
 // post-quantum flight) and the RFC 9001 A.2 Initial; time is injected, so tokens never expire mid-run.
-import { readFileSync } from "node:fs";
 import { portableProvider } from "../core/crypto/portable.ts";
 import type { CryptoProvider } from "../core/crypto/provider.ts";
 import { CookieKeyring } from "../core/gate/cookie/keyring.ts";
@@ -24,6 +23,7 @@ import { encodeVersionNegotiation } from "../core/quic/version_negotiation.ts";
 import { QUIC_V1, V1_INFO } from "../core/quic/versions.ts";
 import { defaultCryptoProvider, nativeProvider } from "../transports/native_crypto.ts";
 import { clientInitialPacket } from "../tests/helpers/quic_client.ts";
+import { fixture } from "./cases.ts";
 
 const args = (globalThis as { Deno?: { args: string[] } }).Deno?.args ??
   (globalThis as unknown as { process: { argv: string[] } }).process.argv.slice(2);
@@ -31,12 +31,9 @@ const seconds = Number(args[0] ?? "1");
 const floodSeconds = Number(args[1] ?? "20");
 const floodMax = Number(args[2] ?? "1000000");
 const runtime = typeof (globalThis as { Bun?: unknown }).Bun !== "undefined" ? "bun" : "deno";
-const root = new URL("..", import.meta.url).pathname;
 
-const hexOf = (s: string) => Uint8Array.from(s.match(/../g)!.map((h) => parseInt(h, 16)));
-const fixture = (name: string) => readFileSync(`${root}bench/fixtures/${name}.hex`, "utf8").trim().split("\n").map(hexOf);
-const GTLS = fixture("quic-gtlsclient-initial")[0];
-const CHROMIUM = fixture("quic-chromium-initial");
+const GTLS = fixture("bench/fixtures/quic-gtlsclient-initial.hex")[0];
+const CHROMIUM = fixture("bench/fixtures/quic-chromium-initial.hex");
 const T0 = 1_750_000_000_000;
 const PEER: PeerAddress = { family: "ipv4", address: "192.0.2.44", port: 43210 };
 const SECRET = new Uint8Array(32).fill(7);
