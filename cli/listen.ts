@@ -19,7 +19,7 @@ import { TCP_LIMIT_FLAGS, tcpLimitsFromArgs } from "./tcp_limits.ts";
 import { type QuicListenHandle, startQuicListen } from "./listen_quic.ts";
 import { keyringFromArgs } from "./secret_file.ts";
 import { eventJson, eventText } from "./events.ts";
-import { exitOnStdoutClose, Reporter, runUntilStopped, statsSecondsFrom, stdoutClosedHandler } from "./reporter.ts";
+import { reportUntilStopped, statsSecondsFrom } from "./reporter.ts";
 
 /** Flags `listen` accepts. */
 export const LISTEN_FLAGS: FlagSpec = {
@@ -59,17 +59,9 @@ export async function listen(args: Args): Promise<number> {
   let udp: UdpListener | undefined;
   let tcp: TcpListener | undefined;
   let quic: QuicListenHandle | undefined;
-  const { done, stopNow } = runUntilStopped(async () => {
+  const { reporter, run } = reportUntilStopped(args, { json, statsSeconds, counters }, async () => {
     await Promise.all([udp?.close(), tcp?.close(), quic?.close()]);
-    await reporter.finish(quic ? { quic: { ...quic.listener.counters } } : {});
-  });
-  const exitOnClose = exitOnStdoutClose(args);
-  // stdout never blocks the gate: a bounded queue, drops counted, EPIPE ends the output only.
-  const reporter: Reporter = new Reporter({
-    json,
-    statsSeconds,
-    counters,
-    onStdoutClosed: stdoutClosedHandler(exitOnClose, () => stopNow()),
+    return quic ? { quic: { ...quic.listener.counters } } : {};
   });
   const { stats } = reporter;
   const onEvent = (e: TransportEvent) => reporter.event(eventJson(e), eventText(e));
@@ -145,7 +137,5 @@ export async function listen(args: Args): Promise<number> {
       tcp ? `${udp ? " and" : " on"} tcp ${listening.tcp} (${tcp.adapter})` : ""
     }${quic ? `${udp || tcp ? " and" : " on"} quic ${listening.quic} (${quic.adapter})` : ""}`,
   );
-  reporter.start();
-  if (reporter.stdoutClosed && exitOnClose) stopNow();
-  return await done;
+  return await run();
 }

@@ -140,6 +140,32 @@ export function runUntilStopped(shutdown: () => Promise<void>): { done: Promise<
 }
 
 /**
+ * The life of `listen` and `serve --tcp`: a {@link Reporter} whose `stopped` report follows
+ * `shutdown` (close the listeners; returns extra fields for that report) on SIGINT/SIGTERM or,
+ * with `--exit-on-stdout-close`, once stdout is gone. Call `run()` when listening: it starts the
+ * periodic reports and resolves with the exit code.
+ */
+export function reportUntilStopped(
+  args: Args,
+  options: Omit<ReporterOptions, "onStdoutClosed">,
+  shutdown: () => Promise<Record<string, unknown>>,
+): { reporter: Reporter; run: () => Promise<number> } {
+  const exitOnClose = exitOnStdoutClose(args);
+  const { done, stopNow } = runUntilStopped(async () => {
+    const extra = await shutdown();
+    await reporter.finish(extra);
+  });
+  // stdout never blocks the gate: a bounded queue, drops counted, EPIPE ends the output only.
+  const reporter = new Reporter({ ...options, onStdoutClosed: stdoutClosedHandler(exitOnClose, stopNow) });
+  const run = async () => {
+    reporter.start();
+    if (reporter.stdoutClosed && exitOnClose) stopNow();
+    return await done;
+  };
+  return { reporter, run };
+}
+
+/**
  * What to do when stdout closes: with `--exit-on-stdout-close` (`exitOnClose`) call `stop`, else
  * say on stderr that the server goes on without printing events.
  */

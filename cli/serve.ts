@@ -26,7 +26,7 @@ import { type Args, choiceFlag, flag, type FlagSpec, has, UsageError } from "./a
 import { parseHostPortFlag } from "./host_port.ts";
 import { keyringFromArgs } from "./secret_file.ts";
 import { eventJson, eventText } from "./events.ts";
-import { exitOnStdoutClose, Reporter, runUntilStopped, statsSecondsFrom, stdoutClosedHandler } from "./reporter.ts";
+import { exitOnStdoutClose, reportUntilStopped, statsSecondsFrom, stdoutClosedHandler } from "./reporter.ts";
 import { adapterFromArgs, bind, runBound } from "./bind.ts";
 import { credentialsFromArgs } from "./credentials.ts";
 import { tcpLimitsFromArgs } from "./tcp_limits.ts";
@@ -170,16 +170,9 @@ async function serveTls(args: Args, tcpAt: string): Promise<number> {
     handshakesCompleted: bound.tls?.handshakesCompleted ?? 0,
     handshakesFailed: bound.tls?.handshakesFailed ?? 0,
   });
-  const { done, stopNow } = runUntilStopped(async () => {
+  const { reporter, run } = reportUntilStopped(args, { json, statsSeconds, counters }, async () => {
     await bound.tls?.close();
-    await reporter.finish({ handshakes: { completed: totals().handshakesCompleted, failed: totals().handshakesFailed } });
-  });
-  const exitOnClose = exitOnStdoutClose(args);
-  const reporter: Reporter = new Reporter({
-    json,
-    statsSeconds,
-    counters,
-    onStdoutClosed: stdoutClosedHandler(exitOnClose, () => stopNow()),
+    return { handshakes: { completed: totals().handshakesCompleted, failed: totals().handshakesFailed } };
   });
   reporter.stats.extra = totals;
   reporter.stats.inProgressSource = () => bound.tls?.handshakesInProgress ?? 0;
@@ -235,9 +228,7 @@ async function serveTls(args: Args, tcpAt: string): Promise<number> {
       selfSigned ? "; self-signed certificate for localhost" : ""
     }${www ? "; --www" : "; echo"})`,
   );
-  reporter.start();
-  if (reporter.stdoutClosed && exitOnClose) stopNow();
-  return await done;
+  return await run();
 }
 
 /** Echoes everything the peer sends until it closes. */
