@@ -12,20 +12,30 @@ import { loadServerCertificate } from "../core/pki/load.ts";
 import { generateSelfSignedCertificate } from "../core/pki/self_signed.ts";
 import { type Args, flag, UsageError } from "./args.ts";
 
+/** `--cert F --key F` read as text, or undefined when neither is given; usage errors name the flag and file. */
+export function certKeyFilesFromArgs(
+  args: Args,
+  command: string,
+): { cert: string; key: string; certPem: string; keyPem: string } | undefined {
+  const cert = flag(args, "cert"), key = flag(args, "key");
+  if ((cert === undefined) !== (key === undefined)) {
+    throw new UsageError(cert === undefined ? "--key needs --cert" : "--cert needs --key", command);
+  }
+  if (cert === undefined || key === undefined) return undefined;
+  return { cert, key, certPem: readText(cert, "cert", command), keyPem: readText(key, "key", command) };
+}
+
 /** The certificate from `--cert`/`--key`, or a self-signed one; usage errors name the file. */
 export function credentialsFromArgs(
   args: Args,
   provider: CryptoProvider,
   command: string,
 ): { certificate: ServerCertificate; selfSigned: boolean } {
-  const cert = flag(args, "cert"), key = flag(args, "key");
-  if ((cert === undefined) !== (key === undefined)) {
-    throw new UsageError(cert === undefined ? "--key needs --cert" : "--cert needs --key", command);
-  }
-  if (cert === undefined || key === undefined) {
+  const files = certKeyFilesFromArgs(args, command);
+  if (files === undefined) {
     return { certificate: generateSelfSignedCertificate(provider, { now: Date.now() }), selfSigned: true };
   }
-  const certPem = readText(cert, "cert", command), keyPem = readText(key, "key", command);
+  const { cert, key, certPem, keyPem } = files;
   try {
     return { certificate: loadServerCertificate(provider, certPem, keyPem), selfSigned: false };
   } catch (e) {

@@ -14,7 +14,6 @@
  *
  * @module
  */
-import { accessSync, constants } from "node:fs";
 import { formatPeer } from "../core/peer.ts";
 import { TransportCounters } from "../transports/counters.ts";
 import { defaultCryptoProvider } from "../transports/native_crypto.ts";
@@ -28,7 +27,7 @@ import { keyringFromArgs } from "./secret_file.ts";
 import { eventJson, eventText } from "./events.ts";
 import { exitOnStdoutClose, reportUntilStopped, statsSecondsFrom, stdoutClosedHandler } from "./reporter.ts";
 import { adapterFromArgs, bind, runBound } from "./bind.ts";
-import { credentialsFromArgs } from "./credentials.ts";
+import { certKeyFilesFromArgs, credentialsFromArgs } from "./credentials.ts";
 import { tcpLimitsFromArgs } from "./tcp_limits.ts";
 import { serveUdp } from "./serve_udp.ts";
 import { EventWriter } from "./event_writer.ts";
@@ -93,12 +92,8 @@ async function serveDtls(args: Args, udpAt: string): Promise<number> {
       throw new UsageError(`--mtu ${mtuText}: expected a datagram size in bytes, 256 to 65527`, "serve");
     }
   }
-  const cert = flag(args, "cert"), key = flag(args, "key");
-  if ((cert === undefined) !== (key === undefined)) {
-    throw new UsageError(cert === undefined ? "--key needs --cert" : "--cert needs --key", "serve");
-  }
   // Unreadable files are usage errors naming the file (serveUdp reads them itself).
-  if (cert !== undefined) for (const [name, path] of [["cert", cert], ["key", key!]]) readableOrUsage(path, name);
+  const files = certKeyFilesFromArgs(args, "serve");
   const json = has(args, "json");
   const statsSeconds = statsSecondsFrom(args, "serve");
   const exitOnClose = exitOnStdoutClose(args);
@@ -116,22 +111,12 @@ async function serveDtls(args: Args, udpAt: string): Promise<number> {
       adapter,
       signal: stop.signal,
       write: (line) => void out.line(line),
-      ...(cert !== undefined ? { cert, key: key! } : {}),
+      ...(files ? { cert: files.cert, key: files.key } : {}),
       ...(mtu !== undefined ? { mtu } : {}),
       ...(statsSeconds !== undefined ? { statsSeconds } : {}),
     }));
   await out.flush(2000);
   return code;
-}
-
-function readableOrUsage(path: string, flagName: string): void {
-  try {
-    accessSync(path, constants.R_OK);
-  } catch (e) {
-    const code = (e as { code?: string })?.code;
-    const why = code === "ENOENT" ? "no such file" : code === "EACCES" ? "permission denied" : code ?? String(e);
-    throw new UsageError(`--${flagName} ${path}: cannot read: ${why}`, "serve");
-  }
 }
 
 function retryPolicyFromArgs(args: Args): TlsRetryPolicy {

@@ -122,6 +122,8 @@ test("cli serve: usage errors exit 2 naming the flag or file", () => {
       [["serve", "--tcp", "127.0.0.1:0", "--cert", "/nonexistent/c.pem", "--key", "/nonexistent/k.pem"], /--cert \/nonexistent\/c\.pem: cannot read: no such file/],
       [["serve", "--tcp", "127.0.0.1:0", "--alpn", "h2,,x"], /--alpn h2,,x: protocol names are 1 to 255 bytes/],
       [["serve", "--udp", "127.0.0.1:0", "--mtu", "9"], /--mtu 9: expected a datagram size/],
+      [["serve", "--udp", "127.0.0.1:0", "--key", "/nonexistent/k.pem"], /--key needs --cert/],
+      [["serve", "--udp", "127.0.0.1:0", "--cert", "/nonexistent/c.pem", "--key", "/nonexistent/k.pem"], /--cert \/nonexistent\/c\.pem: cannot read: no such file/],
     ] as const
   ) {
     const r = run([...args]);
