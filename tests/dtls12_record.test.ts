@@ -89,6 +89,19 @@ test("reassembler: contradicting data, wrong lengths and budget overruns are ref
   assert.equal(r.add(fragments(1, 1, new Uint8Array(1000), 200)[0]), "over-budget", "400 + 1000 > 1200 buffered");
 });
 
+test("reassembler: a fragment that partly overlaps held bytes with other values is refused and changes nothing", () => {
+  const body = Uint8Array.from({ length: 300 }, (_, i) => i & 0xff);
+  const r = new HandshakeReassembler({ firstMessageSeq: 0 });
+  const f = fragments(11, 0, body, 100); // 0-100, 100-200, 200-300
+  assert.equal(r.add(f[0]), "accepted");
+  // [50, 150): half over held bytes (changed), half new.
+  const forged = { ...f[0], fragmentOffset: 50, fragmentLength: 100, body: new Uint8Array(100).fill(0xee) };
+  assert.equal(r.add(forged), "inconsistent");
+  assert.equal(r.add(f[1]), "accepted", "bytes 100..150 were not taken from the refused fragment");
+  assert.equal(r.add(f[2]), "accepted");
+  assert.deepEqual(r.next()!.body, body);
+});
+
 test("record protection: AES-128-GCM nonce = salt || epoch||seq, AAD = epoch||seq||type||version||length", () => {
   const key = hex("000102030405060708090a0b0c0d0e0f"), salt = hex("a0a1a2a3");
   const c = new Dtls12RecordCipher(p, { aead: "aes-128-gcm", key, iv: salt });

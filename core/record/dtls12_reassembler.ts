@@ -9,6 +9,7 @@
  *
  * @module
  */
+import { mergeByteRange } from "../wire/byte_ranges.ts";
 import { DTLS_HANDSHAKE_HEADER_LENGTH, type DtlsHandshakeFragment, writeDtlsHandshakeHeader } from "../wire/handshake_header.ts";
 
 /** Limits of a {@link HandshakeReassembler}. */
@@ -54,34 +55,17 @@ interface Pending {
   message: Uint8Array;
   /** View of `message` after its 12-byte header. */
   body: Uint8Array;
-  /** Sorted, disjoint, non-adjacent [start, end) ranges received. */
-  ranges: [number, number][];
+  /** Sorted, disjoint, non-adjacent [start, end) ranges received, flat (core/wire/byte_ranges.ts). */
+  ranges: number[];
 }
 
-function covered(ranges: [number, number][], start: number, end: number): boolean {
-  for (const [s, e] of ranges) if (s <= start && end <= e) return true;
+function covered(ranges: readonly number[], start: number, end: number): boolean {
+  for (let i = 0; i < ranges.length; i += 2) if (ranges[i] <= start && end <= ranges[i + 1]) return true;
   return false;
 }
 
-function addRange(ranges: [number, number][], start: number, end: number): [number, number][] {
-  const out: [number, number][] = [];
-  let s = start, e = end, placed = false;
-  for (const r of ranges) {
-    if (r[1] < s) out.push(r);
-    else if (r[0] > e) {
-      if (!placed) {
-        out.push([s, e]);
-        placed = true;
-      }
-      out.push(r);
-    } else {
-      s = Math.min(s, r[0]);
-      e = Math.max(e, r[1]);
-    }
-  }
-  if (!placed) out.push([s, e]);
-  return out;
-}
+/** Most disjoint ranges one message may have before it is dropped (a bound on hostile fragmenting). */
+const MAX_RANGES = 64;
 
 /** Reassembles one direction's handshake messages. */
 export class HandshakeReassembler {
@@ -130,18 +114,21 @@ export class HandshakeReassembler {
     }
     const start = fragment.fragmentOffset, end = start + fragment.fragmentLength;
     if (fragment.length === 0) {
-      p.ranges = [[0, 0]];
+      p.ranges = [0, 0];
       return "accepted";
     }
     if (end === start) return "duplicate";
-    if (covered(p.ranges, start, end)) {
-      // Overlapping data must agree with what we hold.
-      for (let i = start; i < end; i++) if (p.body[i] !== fragment.body[i - start]) return "inconsistent";
-      return "duplicate";
+    // Overlapping bytes, whole or partial, must agree with what we hold.
+    const duplicate = covered(p.ranges, start, end);
+    const merged = mergeByteRange(p.body, p.ranges, start, fragment.body, MAX_RANGES);
+    if (merged === "conflict") return "inconsistent";
+    if (merged === "too-many-ranges") {
+      this.#pending.delete(seq);
+      this.#buffered -= p.body.length;
+      return "over-budget";
     }
-    p.body.set(fragment.body, start);
-    p.ranges = addRange(p.ranges, start, end);
-    return "accepted";
+    p.ranges = merged;
+    return duplicate ? "duplicate" : "accepted";
   }
 
   /** The next complete message in order, or `undefined` while it is incomplete. */
@@ -149,7 +136,7 @@ export class HandshakeReassembler {
     const p = this.#pending.get(this.#nextSeq);
     if (!p) return undefined;
     const n = p.body.length;
-    if (!(p.ranges.length === 1 && p.ranges[0][0] === 0 && p.ranges[0][1] === n)) return undefined;
+    if (!(p.ranges.length === 2 && p.ranges[0] === 0 && p.ranges[1] === n)) return undefined;
     const seq = this.#nextSeq++;
     this.#pending.delete(seq);
     this.#buffered -= n;
