@@ -83,6 +83,11 @@ export interface EventWriterOptions {
   readonly onClosed?: (error: unknown) => void;
 }
 
+/** The CLI's announcement of `count` dropped lines: `{"event":"events-dropped","count":N}` or text. */
+export function eventsDroppedLine(json: boolean): (count: number) => string {
+  return (count) => json ? JSON.stringify({ event: "events-dropped", count }) : `(${count} events dropped: stdout too slow)`;
+}
+
 const BATCH_BYTES = 64 * 1024;
 
 /** A bounded queue of output lines in front of a {@link LineSink}. See the module doc. */

@@ -9,7 +9,7 @@
 import process from "node:process";
 import type { TransportCounters } from "../transports/counters.ts";
 import { type Args, flag, has, UsageError } from "./args.ts";
-import { EventWriter } from "./event_writer.ts";
+import { eventsDroppedLine, EventWriter } from "./event_writer.ts";
 import { counterLine } from "./events.ts";
 import { LiveStats, statsJson, statsLine } from "./stats.ts";
 
@@ -46,8 +46,7 @@ export class Reporter {
     this.#live = !options.json && process.stderr.isTTY === true;
     this.#periodSeconds = options.statsSeconds ?? (this.#live ? 1 : undefined);
     this.#out = new EventWriter({
-      droppedLine: (count) =>
-        this.#json ? JSON.stringify({ event: "events-dropped", count }) : `(${count} events dropped: stdout too slow)`,
+      droppedLine: eventsDroppedLine(options.json),
       onClosed: options.onStdoutClosed,
     });
   }

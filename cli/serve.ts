@@ -30,7 +30,7 @@ import { adapterFromArgs, bind, runBound } from "./bind.ts";
 import { certKeyFilesFromArgs, credentialsFromArgs } from "./credentials.ts";
 import { tcpLimitsFromArgs } from "./tcp_limits.ts";
 import { serveUdp } from "./serve_udp.ts";
-import { EventWriter } from "./event_writer.ts";
+import { eventsDroppedLine, EventWriter } from "./event_writer.ts";
 import { alertText, closedFields, handshakeFields } from "./session_events.ts";
 
 /** Flags `serve` accepts. */
@@ -101,7 +101,7 @@ async function serveDtls(args: Args, udpAt: string): Promise<number> {
   // Our own bounded writer, so that the last lines (closed, stopped) are flushed before exit
   // and a closed stdout can stop the server (--exit-on-stdout-close).
   const out = new EventWriter({
-    droppedLine: (count) => json ? JSON.stringify({ event: "events-dropped", count }) : `(${count} events dropped: stdout too slow)`,
+    droppedLine: eventsDroppedLine(json),
     onClosed: stdoutClosedHandler(exitOnClose, () => stop.abort()),
   });
   const code = await runBound("udp", udpAt, () =>

@@ -29,7 +29,7 @@ import { TransportCounters } from "../transports/counters.ts";
 import type { UdpAdapterChoice } from "../transports/udp.ts";
 import { defaultCryptoProvider } from "../transports/native_crypto.ts";
 import { parseHostPortFlag } from "./host_port.ts";
-import { EventWriter } from "./event_writer.ts";
+import { eventsDroppedLine, EventWriter } from "./event_writer.ts";
 import { alertText, closedFields, handshakeFields } from "./session_events.ts";
 import { LiveStats, statsJson, statsLine } from "./stats.ts";
 
@@ -88,9 +88,7 @@ export async function serveUdp(opts: ServeUdpOptions): Promise<number> {
     ? loadServerCertificate(provider, readFileSync(opts.cert, "utf8"), readFileSync(opts.key!, "utf8"))
     : generateSelfSignedCertificate(provider, { now: Date.now() });
   const json = opts.json ?? false;
-  const writer = opts.write ? undefined : new EventWriter({
-    droppedLine: (count) => json ? JSON.stringify({ event: "events-dropped", count }) : `(${count} events dropped)`,
-  });
+  const writer = opts.write ? undefined : new EventWriter({ droppedLine: eventsDroppedLine(json) });
   const out = opts.write ?? ((line: string) => void writer!.line(line));
   const ac = new AbortController();
   const stop = () => ac.abort();
