@@ -201,8 +201,11 @@ struct bench {
     size_t inlen;
 };
 
-/* Runs one op; returns the listen/stateless result, *out = bytes written. */
-static int one_op(struct bench *b, size_t *out)
+/*
+ * Runs one op; returns the listen/stateless result, *out = bytes written.
+ * With copy != NULL (the checked first op) *copy gets a malloc'd copy of them.
+ */
+static int one_op(struct bench *b, size_t *out, unsigned char **copy)
 {
     SSL *ssl = SSL_new(b->ctx);
     int r;
@@ -219,38 +222,14 @@ static int one_op(struct bench *b, size_t *out)
     else
         r = DTLSv1_listen(ssl, b->peer);
     *out = BIO_ctrl_pending(b->wbio);
+    if (copy != NULL) {
+        *copy = malloc(*out ? *out : 1);
+        if (*copy == NULL)
+            die("out of memory");
+        *out = *out ? (size_t)BIO_read(b->wbio, *copy, (int)*out) : 0;
+    }
     SSL_free(ssl);
     /* drain: what was sent, and anything left unread */
-    (void)BIO_reset(b->wbio);
-    if (BIO_ctrl_pending(b->rbio) > 0)
-        (void)BIO_reset(b->rbio);
-    return r;
-}
-
-/* Like one_op but keeps a copy of what was written (for checks). */
-static int first_op(struct bench *b, unsigned char **wout, size_t *wlen)
-{
-    SSL *ssl = SSL_new(b->ctx);
-    int r;
-    size_t n;
-
-    if (ssl == NULL)
-        die("SSL_new failed");
-    if (!BIO_up_ref(b->rbio) || !BIO_up_ref(b->wbio))
-        die("BIO_up_ref failed");
-    SSL_set_bio(ssl, b->rbio, b->wbio);
-    if (BIO_write(b->rbio, b->in, (int)b->inlen) != (int)b->inlen)
-        die("BIO_write failed");
-    if (b->kind == K_TLS_HRR)
-        r = SSL_stateless(ssl);
-    else
-        r = DTLSv1_listen(ssl, b->peer);
-    n = BIO_ctrl_pending(b->wbio);
-    *wout = malloc(n ? n : 1);
-    if (*wout == NULL)
-        die("out of memory");
-    *wlen = n ? (size_t)BIO_read(b->wbio, *wout, (int)n) : 0;
-    SSL_free(ssl);
     (void)BIO_reset(b->wbio);
     if (BIO_ctrl_pending(b->rbio) > 0)
         (void)BIO_reset(b->rbio);
@@ -396,7 +375,7 @@ int main(int argc, char **argv)
         /* get an HVR for CH1, lift its cookie, build CH2 */
         size_t clen, ch2len;
 
-        r = first_op(&b, &wout, &wlen);
+        r = one_op(&b, &wlen, &wout);
         if (r != 0 || wlen < 28 || wout[0] != 22 || wout[13] != 3)
             die("DTLSv1_listen on CH1 did not produce a HelloVerifyRequest");
         clen = wout[27];
@@ -407,7 +386,7 @@ int main(int argc, char **argv)
         b.in = ch2;
         b.inlen = ch2len;
     }
-    r = first_op(&b, &wout, &wlen);
+    r = one_op(&b, &wlen, &wout);
     switch (b.kind) {
     case K_DTLS_HVR:
         if (r != 0 || wlen == 0)
@@ -435,13 +414,13 @@ int main(int argc, char **argv)
 
     /* ---- warm-up, then timed loop, checking the time every 64 ops */
     for (int i = 0; i < 1000; i++)
-        if (one_op(&b, &out) != expect)
+        if (one_op(&b, &out, NULL) != expect)
             die("warm-up op gave an unexpected result");
     t0 = now();
     t1 = t0;
     while (t1 - t0 < secs) {
         for (int i = 0; i < 64; i++) {
-            if (one_op(&b, &out) != expect)
+            if (one_op(&b, &out, NULL) != expect)
                 die("op gave an unexpected result");
         }
         iters += 64;
