@@ -4,7 +4,7 @@
 // node_modules first, then PATH; HELLOGATE_RUNTIME=deno|bun picks). Exit code and signals are
 // passed through; stdio is shared, so pipes behave as with `deno run cli.ts`.
 import { spawn } from "node:child_process";
-import { accessSync, constants, existsSync } from "node:fs";
+import { accessSync, constants } from "node:fs";
 import { createRequire } from "node:module";
 import { delimiter, dirname, join } from "node:path";
 import process from "node:process";
@@ -38,8 +38,8 @@ function findRuntime(name) {
 
 function executable(path) {
   try {
-    accessSync(path, constants.X_OK);
-    return existsSync(path);
+    accessSync(path, constants.X_OK); // throws for a missing file too
+    return true;
   } catch {
     return false;
   }
