@@ -80,6 +80,7 @@ import type {
 import type { AcceptedOutcome } from "../../gate/outcome.ts";
 import type { CryptoProvider, HashName, RunningHash } from "../../crypto/provider.ts";
 import { type ClientHello, parseClientHello } from "../../messages/client_hello.ts";
+import { alertName } from "../../constants/protocol.ts";
 import { DecodeError } from "../../wire/decode_error.ts";
 import { encodeTlsRecord } from "../../wire/record.ts";
 import { type PeerAddress, UNSPECIFIED_PEER } from "../../peer.ts";
@@ -103,10 +104,7 @@ import { negotiateTls13, type Tls13Choice } from "./negotiation.ts";
 import { encodeServerHello } from "./server_hello.ts";
 import { encodeEncryptedExtensions } from "./encrypted_extensions.ts";
 import { encodeCertificate } from "./certificate.ts";
-import { certificateVerifyContent, encodeCertificateVerify } from "./certificate_verify.ts";
-
-/** signature_algorithms of our CertificateRequest unless `clientAuth.signatureAlgorithms` says otherwise. */
-const DEFAULT_CLIENT_SIGNATURE_ALGORITHMS: readonly number[] = [0x0403, 0x0503, 0x0807, 0x0804, 0x0805];
+import { certificateVerifyContent, encodeCertificateVerify, isLegacySignatureScheme } from "./certificate_verify.ts";
 import { constantTimeEqual, encodeFinished } from "./finished.ts";
 import { decodeKeyUpdate, encodeKeyUpdate } from "./key_update.ts";
 import {
@@ -115,7 +113,6 @@ import {
   parseCertificateVerify,
   parseClientCertificate,
 } from "./client_certificate.ts";
-import { isLegacySignatureScheme } from "./certificate_verify.ts";
 import { parseCertificate } from "../../pki/x509.ts";
 import { encodeStatefulHelloRetryRequest, messageHashOf } from "./hello_retry.ts";
 
@@ -132,6 +129,8 @@ export type Tls13ServerState =
 const CT_CCS = 20, CT_ALERT = 21, CT_HANDSHAKE = 22, CT_APPDATA = 23;
 const HT_CLIENT_HELLO = 1, HT_FINISHED = 20, HT_KEY_UPDATE = 24;
 const EMPTY = new Uint8Array(0);
+/** signature_algorithms of our CertificateRequest unless `clientAuth.signatureAlgorithms` says otherwise. */
+const DEFAULT_CLIENT_SIGNATURE_ALGORITHMS: readonly number[] = [0x0403, 0x0503, 0x0807, 0x0804, 0x0805];
 /** The one change_cipher_spec record of middlebox-compatibility mode (RFC 8446 §D.4); always copied into a larger send. */
 const CCS_RECORD = encodeTlsRecord(CT_CCS, 0x0303, new Uint8Array([1]));
 
@@ -475,7 +474,7 @@ export class Tls13ServerEngine implements HandshakeEngine<Tls13CloseReason> {
     if (description === 90 && level === 1) return; // user_canceled warning: a close_notify follows
     this.#closed("peer-alert", `the peer sent alert ${description}`, {
       description,
-      name: alertNameOf(description),
+      name: alertName(description),
       sender: "peer",
     });
   }
@@ -590,7 +589,7 @@ export class Tls13ServerEngine implements HandshakeEngine<Tls13CloseReason> {
     this.#skipAppDataBeforeCh2 = false;
     const ch1 = this.#ch1!;
     if (!this.#checkClientHello(ch)) return;
-    if (!equalBytes(ch.random, ch1.random) || !equalBytes(ch.legacySessionId, ch1.legacySessionId)) {
+    if (!constantTimeEqual(ch.random, ch1.random) || !constantTimeEqual(ch.legacySessionId, ch1.legacySessionId)) {
       return this.#fail("illegal-parameter", "ClientHello2 changed random or legacy_session_id");
     }
     if (ch.earlyData) return this.#fail("illegal-parameter", "ClientHello2 offers early_data (RFC 8446 §4.2.10)");
@@ -918,46 +917,6 @@ export class Tls13ServerEngine implements HandshakeEngine<Tls13CloseReason> {
     this.#transcript = undefined;
     this.#reader.clear();
   }
-}
-
-const PEER_ALERT_NAMES: Record<number, string> = {
-  0: "close_notify",
-  10: "unexpected_message",
-  20: "bad_record_mac",
-  22: "record_overflow",
-  40: "handshake_failure",
-  42: "bad_certificate",
-  43: "unsupported_certificate",
-  44: "certificate_revoked",
-  45: "certificate_expired",
-  46: "certificate_unknown",
-  47: "illegal_parameter",
-  48: "unknown_ca",
-  49: "access_denied",
-  50: "decode_error",
-  51: "decrypt_error",
-  70: "protocol_version",
-  71: "insufficient_security",
-  80: "internal_error",
-  86: "inappropriate_fallback",
-  90: "user_canceled",
-  109: "missing_extension",
-  110: "unsupported_extension",
-  112: "unrecognized_name",
-  113: "bad_certificate_status_response",
-  115: "unknown_psk_identity",
-  116: "certificate_required",
-  120: "no_application_protocol",
-};
-
-function alertNameOf(d: number): string {
-  return PEER_ALERT_NAMES[d] ?? `alert_${d}`;
-}
-
-function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }
 
 function concat(parts: readonly Uint8Array[]): Uint8Array {
