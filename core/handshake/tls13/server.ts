@@ -405,7 +405,9 @@ export class Tls13ServerEngine implements HandshakeEngine<Tls13CloseReason> {
         case CT_HANDSHAKE:
           if (this.#read) return this.#fail("unexpected-message", "plaintext handshake record after the ServerHello");
           if (fragment.length === 0) return this.#fail("unexpected-message", "empty handshake record");
-          this.#asm.push(fragment.slice());
+          // No copy: the assembler moves what it still holds into its own buffer before it
+          // reports need-data, and #drainMessages copies each whole message it reads.
+          this.#asm.push(fragment);
           this.#drainMessages();
           continue;
         case CT_APPDATA:
@@ -437,7 +439,7 @@ export class Tls13ServerEngine implements HandshakeEngine<Tls13CloseReason> {
     switch (contentType) {
       case CT_HANDSHAKE:
         if (content.length === 0) return this.#fail("unexpected-message", "empty handshake record");
-        this.#asm.push(content.slice());
+        this.#asm.push(content);
         return this.#drainMessages();
       case CT_ALERT:
         return this.#onAlert(content);
@@ -447,7 +449,8 @@ export class Tls13ServerEngine implements HandshakeEngine<Tls13CloseReason> {
         // not reset the KeyUpdate count (else empty records would make the flood bound moot).
         if (content.length === 0) return;
         this.#keyUpdatesInRow = 0;
-        this.#actions.push({ kind: "application-data", data: content.slice() });
+        // `content` lies in this record's own decryption output: handed over without a copy.
+        this.#actions.push({ kind: "application-data", data: content });
         return;
       default:
         return this.#fail("unexpected-message", `protected record of content type ${contentType}`);
@@ -493,7 +496,7 @@ export class Tls13ServerEngine implements HandshakeEngine<Tls13CloseReason> {
       return this.#fail("unexpected-message", "a handshake message spans encryption levels");
     }
     this.#assemblerLevel = level;
-    this.#asm.push(bytes.slice());
+    this.#asm.push(bytes); // no copy: see #drainRecords
     this.#drainMessages();
   }
 
