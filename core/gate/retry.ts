@@ -118,9 +118,8 @@ export type Negotiation =
   | {
     readonly ok: false;
     readonly reason: "no-common-cipher-suite" | "no-common-group" | "illegal-compression-methods";
+    /** Human detail; the alert for `reason` comes from the gate's one table (core/gate/alerts.ts). */
     readonly detail: string;
-    /** The alert to answer with: `illegal_parameter` for a malformed offer, else `handshake_failure`. */
-    readonly alert: "handshake_failure" | "illegal_parameter";
   };
 
 /**
@@ -154,7 +153,7 @@ function usableShare(ch: ClientHello, group: number): KeyShareEntry | undefined 
 export function negotiate(ch: ClientHello, policy: RetryPolicy): Negotiation {
   const compression = compressionProblem(ch);
   if (compression !== undefined) {
-    return { ok: false, reason: "illegal-compression-methods", detail: compression, alert: "illegal_parameter" };
+    return { ok: false, reason: "illegal-compression-methods", detail: compression };
   }
   let cipherSuite = -1;
   for (const s of policy.cipherSuites) {
@@ -168,7 +167,6 @@ export function negotiate(ch: ClientHello, policy: RetryPolicy): Negotiation {
       ok: false,
       reason: "no-common-cipher-suite",
       detail: "no offered TLS 1.3 suite is enabled",
-      alert: "handshake_failure",
     };
   }
   const hash = tls13SuiteHash(cipherSuite)!;
@@ -188,7 +186,7 @@ export function negotiate(ch: ClientHello, policy: RetryPolicy): Negotiation {
   for (const g of policy.groups) {
     if (supported.includes(g)) return { ok: true, cipherSuite, hash, group: g, shareSent: false };
   }
-  return { ok: false, reason: "no-common-group", detail: "no offered group is enabled", alert: "handshake_failure" };
+  return { ok: false, reason: "no-common-group", detail: "no offered group is enabled" };
 }
 
 /**
