@@ -254,7 +254,7 @@ export class Tls13ServerEngine implements HandshakeEngine<Tls13CloseReason> {
         this.#transcript.update(r.transcriptPrefix);
         this.#transcript.update(message);
         this.#binderPrefix = r.transcriptPrefix;
-        this.#guard(() => this.#startHandshake(ch, message, { cipherSuite: r.cipherSuite, group: r.group }));
+        this.#guard(() => this.#onGateClientHello2(ch, message, { cipherSuite: r.cipherSuite, group: r.group }));
       } else {
         this.#guard(() => this.#onClientHello1(ch, message));
       }
@@ -601,7 +601,8 @@ export class Tls13ServerEngine implements HandshakeEngine<Tls13CloseReason> {
       return this.#fail("illegal-parameter", "ClientHello2 must carry exactly one share of the requested group");
     }
     this.#transcript!.update(message);
-    this.#startHandshake(ch, message, { cipherSuite: this.#choice!.cipherSuite, group: this.#hrrGroup! });
+    // #checkClientHello and the early_data refusal already ran above.
+    this.#afterRetry(ch, message, { cipherSuite: this.#choice!.cipherSuite, group: this.#hrrGroup! });
     this.#ch1 = undefined;
   }
 
@@ -623,10 +624,15 @@ export class Tls13ServerEngine implements HandshakeEngine<Tls13CloseReason> {
     return true;
   }
 
-  /** After a (stateless or stateful) retry: negotiate with the suite and group fixed, then the flight. */
-  #startHandshake(ch: ClientHello, message: Uint8Array, pinned: { cipherSuite: number; group: number }): void {
+  /** ClientHello2 after the gate's stateless HRR: the checks #onClientHello2 makes for our own HRR, then the flight. */
+  #onGateClientHello2(ch: ClientHello, message: Uint8Array, pinned: { cipherSuite: number; group: number }): void {
     if (!this.#checkClientHello(ch)) return;
     if (ch.earlyData) return this.#fail("illegal-parameter", "early_data after a HelloRetryRequest (RFC 8446 §4.2.10)");
+    this.#afterRetry(ch, message, pinned);
+  }
+
+  /** After a (stateless or stateful) retry, ClientHello2 checked: negotiate with the suite and group fixed, then the flight. */
+  #afterRetry(ch: ClientHello, message: Uint8Array, pinned: { cipherSuite: number; group: number }): void {
     const choice = negotiateTls13(ch, this.#opts, this.#provider, pinned);
     if (!choice.ok) return this.#fail(choice.reason, choice.detail);
     this.#serverFlight(ch, message, choice);
