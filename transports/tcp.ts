@@ -9,12 +9,15 @@ import { bunTcpAvailable, listenTcpBun } from "./tcp_bun.ts";
 import { denoTcpAvailable, listenTcpDeno } from "./tcp_deno.ts";
 import { listenTcpNode } from "./tcp_node.ts";
 
-/** `"node"` (node:net, the default), `"deno"` (Deno.listen), `"bun"` (Bun.listen), or `"auto"` (the runtime's native API). */
+/** `"auto"` (the runtime's native API, the default), `"node"` (node:net), `"deno"` (Deno.listen) or `"bun"` (Bun.listen). */
 export type TcpAdapterChoice = "node" | "deno" | "bun" | "auto";
 
 /** Options for {@link listenTcp}. */
 export interface ListenTcpOptions extends BindOptions, StreamGateOptions {
-  /** Adapter (default `"node"`). */
+  /**
+   * Adapter (default `"auto"`: Deno.listen / Bun.listen, whose pending connections cost a
+   * fraction of node:net's memory under Deno, about 15 KB against 39 KB).
+   */
   adapter?: TcpAdapterChoice;
 }
 
@@ -39,7 +42,7 @@ export function autoTcpAdapter(): "node" | "deno" | "bun" {
  * ```
  */
 export function listenTcp(options: ListenTcpOptions): Promise<TcpListener> {
-  const choice = options.adapter ?? "node";
+  const choice = options.adapter ?? "auto";
   const adapter = choice === "auto" ? autoTcpAdapter() : choice;
   switch (adapter) {
     case "node":

@@ -115,7 +115,7 @@ export interface ListenTlsOptions extends BindOptions {
   maxHandshakeBytes?: number;
   /** Established connections buffered for the consumer (default 1024). */
   maxPendingAccepts?: number;
-  /** Socket implementation (default `"node"`, node:net; `"auto"` = the runtime's native API). */
+  /** Socket implementation (default `"auto"`, the runtime's native API; `"node"` = node:net). */
   adapter?: TcpAdapterChoice;
   /** Aborting closes the listener and every handshake in progress. */
   signal?: AbortSignal;
@@ -197,7 +197,7 @@ export async function listenTls(options: ListenTlsOptions): Promise<TlsListener>
   const tcp: TcpListener = await listenTcp({
     ...(options.hostname !== undefined ? { hostname: options.hostname } : {}),
     ...(options.port !== undefined ? { port: options.port } : {}),
-    adapter: options.adapter ?? "node",
+    adapter: options.adapter ?? "auto",
     maxPendingHandshakes: max,
     ...(options.maxPendingPerSource !== undefined ? { maxPendingPerSource: options.maxPendingPerSource } : {}),
     ...(options.maxBufferedHandshakeBytes !== undefined ? { maxBufferedHandshakeBytes: options.maxBufferedHandshakeBytes } : {}),
