@@ -6,7 +6,7 @@
  *   under Bun, or `Deno.listenDatagram` under Deno when started with `--unstable-net`).
  *   Accepted peers become {@link DatagramConnection}s; their later datagrams (including the
  *   rest of a fragmented ClientHello) are routed to them, never lost.
- * - TCP: {@link listenTcp} (node:net by default; `Deno.listen` / `Bun.listen` natively).
+ * - TCP: {@link listenTcp} (`Deno.listen` / `Bun.listen` by default, `adapter: "node"` for node:net).
  * - Streams: {@link acceptStream} over any `{ readable, writable }` pair (QUIC-like streams).
  *
  * Every listener is an async iterable of accepted connections, closes on an `AbortSignal`,
