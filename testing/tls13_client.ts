@@ -57,9 +57,13 @@ import {
   suiteHash,
 } from "../core/handshake/key_schedule.ts";
 import { Writer } from "../core/wire/writer.ts";
-import { certificateVerifyContent } from "../core/handshake/tls13/certificate_verify.ts";
+import { certificateVerifyContent, encodeCertificateVerify } from "../core/handshake/tls13/certificate_verify.ts";
+import { encodeCertificate } from "../core/handshake/tls13/certificate.ts";
+import { encodeFinished } from "../core/handshake/tls13/finished.ts";
+import { encodeKeyUpdate } from "../core/handshake/tls13/key_update.ts";
 import { parseCertificate } from "../core/pki/x509.ts";
 import { concatBytes } from "./fragment.ts";
+import { CHANGE_CIPHER_SPEC_RECORD, encodeMessageHash } from "../core/messages/hello_retry_request.ts";
 
 const X25519 = 0x001d, X25519MLKEM768 = 0x11ec;
 const HRR_RANDOM_HEX = "cf21ad74e59a6111be1d8c021e65b891c2a211167abb8c5e079e09e2c8a8339c";
@@ -251,7 +255,7 @@ export class Tls13TestClient {
     ext.push({ type: 10, data: encodeU16List(this.#groups()) });
     ext.push({ type: 13, data: encodeU16List(o.signatureAlgorithms ?? [0x0403, 0x0503, 0x0807, 0x0804]) });
     if (o.alpn) ext.push({ type: 16, data: encodeAlpn(o.alpn) });
-    if (o.recordSizeLimit !== undefined) ext.push({ type: 28, data: new Uint8Array([o.recordSizeLimit >> 8, o.recordSizeLimit & 0xff]) });
+    if (o.recordSizeLimit !== undefined) ext.push({ type: 28, data: new Writer(2).u16(o.recordSizeLimit).finish() });
     ext.push({ type: 43, data: encodeSupportedVersionsClient([0x0304]) });
     if (cookie) ext.push({ type: 44, data: encodeCookieExtension(cookie) });
     ext.push({ type: 45, data: encodeU8Vector(new Uint8Array([1])) });
@@ -308,7 +312,7 @@ export class Tls13TestClient {
   #emitCcs(): void {
     if (this.#quic || this.#ccsSent || this.#sessionId.length === 0) return;
     this.#ccsSent = true;
-    this.output.push({ bytes: encodeTlsRecord(20, 0x0303, new Uint8Array([1])) });
+    this.output.push({ bytes: CHANGE_CIPHER_SPEC_RECORD.slice() });
   }
 
   #error(detail: string): void {
@@ -437,7 +441,7 @@ export class Tls13TestClient {
         if (cookie === undefined) return this.#error("HRR changes nothing");
       }
       this.#transcript = this.#p.runningHash(this.#hash);
-      const messageHash = encodeTlsHandshake(254, this.#p.hash(this.#hash, this.#ch1!));
+      const messageHash = encodeMessageHash(this.#p.hash(this.#hash, this.#ch1!));
       this.#transcript.update(messageHash);
       this.#transcript.update(message);
       const ch2 = this.#clientHello(cookie, [messageHash, message]);
@@ -588,11 +592,7 @@ export class Tls13TestClient {
       if (this.#certRequest) {
         // Our Certificate (possibly empty) and, with a certificate, our CertificateVerify.
         const mine = this.#o.clientCertificate;
-        const cw = new Writer(64);
-        cw.vector(1, this.#certRequest.context).nested(3, (w) => {
-          for (const c of mine?.chain ?? []) w.vector(3, c).u16(0);
-        });
-        const certMsg = encodeTlsHandshake(11, cw.finish());
+        const certMsg = encodeCertificate(mine?.chain ?? [], this.#certRequest.context);
         t.update(certMsg);
         flight.push(certMsg);
         if (mine && mine.chain.length > 0) {
@@ -600,12 +600,12 @@ export class Tls13TestClient {
           if (scheme === undefined) return this.#error("no signature scheme for our client certificate");
           const signature = mine.key.sign(scheme, certificateVerifyContent(t.digest(), "client"));
           if (this.#o.corruptClientSignature) signature[signature.length - 1] ^= 1;
-          const cv = encodeTlsHandshake(15, new Writer(4 + signature.length).u16(scheme).vector(2, signature).finish());
+          const cv = encodeCertificateVerify(scheme, signature);
           t.update(cv);
           flight.push(cv);
         }
       }
-      const fin = encodeTlsHandshake(20, finishedVerifyData(this.#p, this.#hash, this.#clientHs!, t.digest()));
+      const fin = encodeFinished(finishedVerifyData(this.#p, this.#hash, this.#clientHs!, t.digest()));
       t.update(fin);
       flight.push(fin);
       const clientFlight = concatBytes(flight);
@@ -656,7 +656,7 @@ export class Tls13TestClient {
   /** Sends a KeyUpdate and switches the write key. */
   keyUpdate(requestPeer: boolean): void {
     if (this.#state !== "connected" || !this.#write) throw new Error("not connected");
-    this.output.push({ bytes: this.#write.seal(22, encodeTlsHandshake(24, new Uint8Array([requestPeer ? 1 : 0]))) });
+    this.output.push({ bytes: this.#write.seal(22, encodeKeyUpdate(requestPeer)) });
     this.#clientApp = nextTrafficSecret(this.#p, this.#hash, this.#clientApp!);
     this.#write = new Tls13RecordProtection(this.#p, this.#suite, this.#clientApp);
   }

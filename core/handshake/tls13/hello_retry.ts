@@ -20,8 +20,3 @@ export function encodeStatefulHelloRetryRequest(sessionIdEcho: Uint8Array, ciphe
   });
   return encodeTlsHandshake(2, w.finish());
 }
-
-/** message_hash(Hash(ClientHello1)) (RFC 8446 §4.4.1): type 254, length HashLen, the hash. */
-export function messageHashOf(clientHello1Hash: Uint8Array): Uint8Array {
-  return encodeTlsHandshake(254, clientHello1Hash);
-}

@@ -114,7 +114,8 @@ import {
   parseClientCertificate,
 } from "./client_certificate.ts";
 import { parseCertificate } from "../../pki/x509.ts";
-import { encodeStatefulHelloRetryRequest, messageHashOf } from "./hello_retry.ts";
+import { encodeStatefulHelloRetryRequest } from "./hello_retry.ts";
+import { CHANGE_CIPHER_SPEC_RECORD, transcriptPrefix } from "../../messages/hello_retry_request.ts";
 
 /** Where the engine is in the handshake. */
 export type Tls13ServerState =
@@ -131,8 +132,6 @@ const HT_CLIENT_HELLO = 1, HT_FINISHED = 20, HT_KEY_UPDATE = 24;
 const EMPTY = new Uint8Array(0);
 /** signature_algorithms of our CertificateRequest unless `clientAuth.signatureAlgorithms` says otherwise. */
 const DEFAULT_CLIENT_SIGNATURE_ALGORITHMS: readonly number[] = [0x0403, 0x0503, 0x0807, 0x0804, 0x0805];
-/** The one change_cipher_spec record of middlebox-compatibility mode (RFC 8446 §D.4); always copied into a larger send. */
-const CCS_RECORD = encodeTlsRecord(CT_CCS, 0x0303, new Uint8Array([1]));
 
 /** A QUIC `quic-secrets` action whose secrets stay out of JSON and inspection output. */
 function secretsAction(
@@ -561,11 +560,9 @@ export class Tls13ServerEngine implements HandshakeEngine<Tls13CloseReason> {
       }
       // Stateful HRR: transcript = message_hash(Hash(CH1)) || HRR (RFC 8446 §4.4.1).
       const hrr = encodeStatefulHelloRetryRequest(ch.legacySessionId, choice.cipherSuite, choice.group);
+      this.#binderPrefix = transcriptPrefix(this.#provider.hash(choice.hash, message), hrr);
       this.#transcript = this.#provider.runningHash(choice.hash);
-      const messageHash = messageHashOf(this.#provider.hash(choice.hash, message));
-      this.#transcript.update(messageHash);
-      this.#transcript.update(hrr);
-      this.#binderPrefix = concat([messageHash, hrr]);
+      this.#transcript.update(this.#binderPrefix);
       this.#ch1 = ch;
       this.#hrrGroup = choice.group;
       this.#choice = choice;
@@ -575,7 +572,7 @@ export class Tls13ServerEngine implements HandshakeEngine<Tls13CloseReason> {
       else {
         const compat = ch.legacySessionId.length > 0;
         const records = [encodeTlsRecord(CT_HANDSHAKE, 0x0303, hrr)];
-        if (compat) records.push(CCS_RECORD);
+        if (compat) records.push(CHANGE_CIPHER_SPEC_RECORD);
         this.#ccsSent = compat;
         this.#send(concat(records), "hello_retry_request");
       }
@@ -711,7 +708,7 @@ export class Tls13ServerEngine implements HandshakeEngine<Tls13CloseReason> {
     } else {
       const parts = [encodeTlsRecord(CT_HANDSHAKE, 0x0303, serverHello)];
       if (ch.legacySessionId.length > 0 && !this.#ccsSent) {
-        parts.push(CCS_RECORD);
+        parts.push(CHANGE_CIPHER_SPEC_RECORD);
         this.#ccsSent = true;
       }
       const hsWrite = new Tls13RecordProtection(p, c.cipherSuite, hs.serverHandshakeTrafficSecret);
