@@ -80,9 +80,10 @@ import type {
 import type { AcceptedOutcome } from "../../gate/outcome.ts";
 import type { CryptoProvider, HashName, RunningHash } from "../../crypto/provider.ts";
 import { type ClientHello, parseClientHello } from "../../messages/client_hello.ts";
-import { alertName } from "../../constants/protocol.ts";
+import { alertName, ContentType, HandshakeType } from "../../constants/protocol.ts";
 import { DecodeError } from "../../wire/decode_error.ts";
 import { encodeTlsRecord } from "../../wire/record.ts";
+import { TLS_HANDSHAKE_HEADER_LENGTH } from "../../wire/handshake_header.ts";
 import { type PeerAddress, UNSPECIFIED_PEER } from "../../peer.ts";
 import { TlsRecordReader } from "../../record/tls_record_reader.ts";
 import { TlsHandshakeAssembler } from "../../record/tls_handshake_assembler.ts";
@@ -127,8 +128,14 @@ export type Tls13ServerState =
   | "connected"
   | "closed";
 
-const CT_CCS = 20, CT_ALERT = 21, CT_HANDSHAKE = 22, CT_APPDATA = 23;
-const HT_CLIENT_HELLO = 1, HT_FINISHED = 20, HT_KEY_UPDATE = 24;
+const { change_cipher_spec: CT_CCS, alert: CT_ALERT, handshake: CT_HANDSHAKE, application_data: CT_APPDATA } = ContentType;
+const {
+  client_hello: HT_CLIENT_HELLO,
+  certificate: HT_CERTIFICATE,
+  certificate_verify: HT_CERTIFICATE_VERIFY,
+  finished: HT_FINISHED,
+  key_update: HT_KEY_UPDATE,
+} = HandshakeType;
 const EMPTY = new Uint8Array(0);
 /** signature_algorithms of our CertificateRequest unless `clientAuth.signatureAlgorithms` says otherwise. */
 const DEFAULT_CLIENT_SIGNATURE_ALGORITHMS: readonly number[] = [0x0403, 0x0503, 0x0807, 0x0804, 0x0805];
@@ -506,7 +513,7 @@ export class Tls13ServerEngine implements HandshakeEngine<Tls13CloseReason> {
       if (m.kind === "need-data") return;
       if (m.kind === "error") return this.#fail("message-too-large", m.detail);
       const message = m.message.slice();
-      const body = message.subarray(4);
+      const body = message.subarray(TLS_HANDSHAKE_HEADER_LENGTH);
       switch (this.#state) {
         case "wait-client-hello":
         case "wait-client-hello-2": {
@@ -519,11 +526,11 @@ export class Tls13ServerEngine implements HandshakeEngine<Tls13CloseReason> {
           continue;
         }
         case "wait-client-certificate":
-          if (m.msgType !== 11) return this.#fail("unexpected-message", `handshake type ${m.msgType} instead of the client Certificate`);
+          if (m.msgType !== HT_CERTIFICATE) return this.#fail("unexpected-message", `handshake type ${m.msgType} instead of the client Certificate`);
           this.#onClientCertificate(message, body);
           continue;
         case "wait-client-certificate-verify":
-          if (m.msgType !== 15) {
+          if (m.msgType !== HT_CERTIFICATE_VERIFY) {
             return this.#fail("unexpected-message", `handshake type ${m.msgType} instead of the client CertificateVerify`);
           }
           this.#onClientCertificateVerify(message, body);
