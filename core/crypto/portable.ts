@@ -13,9 +13,9 @@ import { ecb, gcm } from "@noble/ciphers/aes.js";
 import { chacha20, chacha20poly1305 } from "@noble/ciphers/chacha.js";
 import { ed25519, x25519 } from "@noble/curves/ed25519.js";
 import { p256, p384 } from "@noble/curves/nist.js";
-import { ml_kem768 } from "@noble/post-quantum/ml-kem.js";
 import { NamedGroup } from "../constants/groups.ts";
 import { encodeSpki, parsePkcs8, parseSpki } from "./der.ts";
+import { encapsulateX25519MlKem768 } from "./x25519_mlkem768.ts";
 import type {
   Aead,
   AeadName,
@@ -157,8 +157,6 @@ function verifyPortable(scheme: number, spki: Uint8Array, data: Uint8Array, sign
   }
 }
 
-const HYBRID_MLKEM_EK = 1184;
-
 /** Builds a portable provider; `random` may be replaced by a deterministic source in tests. */
 export function createPortableProvider(random: (length: number) => Uint8Array = randomBytes): CryptoProvider {
   return {
@@ -189,23 +187,7 @@ export function createPortableProvider(random: (length: number) => Uint8Array = 
     generateKeyShare: ecdhKey,
     encapsulate(group, clientShare) {
       if (group === NamedGroup.X25519MLKEM768) {
-        if (clientShare.length !== HYBRID_MLKEM_EK + 32) return undefined;
-        let kem: { cipherText: Uint8Array; sharedSecret: Uint8Array };
-        try {
-          kem = ml_kem768.encapsulate(clientShare.subarray(0, HYBRID_MLKEM_EK));
-        } catch {
-          return undefined;
-        }
-        const ec = ecdhKey(NamedGroup.x25519);
-        const ecSecret = ec.deriveSecret(clientShare.subarray(HYBRID_MLKEM_EK));
-        if (!ecSecret) return undefined;
-        const share = new Uint8Array(kem.cipherText.length + 32);
-        share.set(kem.cipherText);
-        share.set(ec.publicKey, kem.cipherText.length);
-        const secret = new Uint8Array(64);
-        secret.set(kem.sharedSecret);
-        secret.set(ecSecret, 32);
-        return { share, secret };
+        return encapsulateX25519MlKem768(clientShare, () => ecdhKey(NamedGroup.x25519));
       }
       const key = ecdhKey(group);
       const secret = key.deriveSecret(clientShare);
