@@ -107,6 +107,25 @@ export function absorb(state: Int32Array, block: Uint8Array, pos: number, src: U
   return pos;
 }
 
+/**
+ * FIPS 180-4 §5.1.1 padding: appends 0x80, zeros and the 64-bit bit length of a `length`-byte
+ * message to the pending block `block[0, pos)` and compresses what that completes. `state` then
+ * holds the digest.
+ */
+export function pad(state: Int32Array, block: Uint8Array, pos: number, length: number): void {
+  block[pos++] = 0x80;
+  if (pos > 56) {
+    block.fill(0, pos);
+    compress(state, block, 0);
+    pos = 0;
+  }
+  block.fill(0, pos, 56);
+  const bits = length * 8;
+  writeU32(block, 56, Math.floor(bits / 0x100000000));
+  writeU32(block, 60, bits >>> 0);
+  compress(state, block, 0);
+}
+
 const STATE = new Int32Array(8);
 const BLOCK = new Uint8Array(64);
 
@@ -122,17 +141,7 @@ export function sha256Of(...parts: Uint8Array[]): Uint8Array {
     length += src.length;
     pos = absorb(state, block, pos, src, 0, src.length);
   }
-  block[pos++] = 0x80;
-  if (pos > 56) {
-    block.fill(0, pos);
-    compress(state, block, 0);
-    pos = 0;
-  }
-  block.fill(0, pos, 56);
-  const bits = length * 8;
-  writeU32(block, 56, Math.floor(bits / 0x100000000));
-  writeU32(block, 60, bits >>> 0);
-  compress(state, block, 0);
+  pad(state, block, pos, length);
   const out = new Uint8Array(32);
   for (let i = 0; i < 8; i++) writeU32(out, i * 4, state[i]);
   return out;

@@ -47,7 +47,7 @@
  */
 import type { ClientHello } from "../messages/client_hello.ts";
 import { ExtensionType } from "../constants/extensions.ts";
-import { absorb, compress, SHA256_IV_I32, writeU32 } from "../crypto/sha256.ts";
+import { absorb, pad, SHA256_IV_I32, writeU32 } from "../crypto/sha256.ts";
 
 /** Length of the frozen-parts digest. */
 export const FROZEN_DIGEST_LENGTH = 11;
@@ -77,19 +77,8 @@ class Sha256Run {
   }
   /** Finishes (FIPS 180-4 padding) and writes the first `n` bytes of the digest to `out[at..)`. */
   finish(out: Uint8Array, at: number, n: number): void {
-    const block = this.block, state = this.state;
-    let pos = this.pos;
-    block[pos++] = 0x80;
-    if (pos > 56) {
-      block.fill(0, pos);
-      compress(state, block, 0);
-      pos = 0;
-    }
-    block.fill(0, pos, 56);
-    const bits = this.length * 8;
-    writeU32(block, 56, Math.floor(bits / 0x100000000));
-    writeU32(block, 60, bits >>> 0);
-    compress(state, block, 0);
+    const state = this.state;
+    pad(state, this.block, this.pos, this.length);
     for (let i = 0; i < 8; i++) writeU32(DIGEST, i * 4, state[i]);
     out.set(DIGEST.subarray(0, n), at);
   }

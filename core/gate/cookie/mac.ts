@@ -13,7 +13,7 @@
  * @module
  */
 
-import { absorb, compress, SHA256_IV_I32, writeU32 } from "../../crypto/sha256.ts";
+import { absorb, compress, pad, SHA256_IV_I32, writeU32 } from "../../crypto/sha256.ts";
 
 /** Length of an untruncated HMAC-SHA256 tag. */
 export const MAC_LENGTH = 32;
@@ -71,19 +71,7 @@ export class MacStream {
   /** Completes the MAC into the internal 32-byte tag buffer. */
   #finish(): Uint8Array {
     const block = this.#block, state = this.#state;
-    let pos = this.#pos;
-    const bits = this.#length * 8;
-    block[pos++] = 0x80;
-    if (pos > 56) {
-      block.fill(0, pos);
-      compress(state, block, 0);
-      pos = 0;
-    }
-    block.fill(0, pos, 56);
-    const hi = Math.floor(bits / 0x100000000);
-    writeU32(block, 56, hi);
-    writeU32(block, 60, bits >>> 0);
-    compress(state, block, 0);
+    pad(state, block, this.#pos, this.#length);
     // Outer hash: opad block (precomputed) || inner digest (32 bytes) || padding.
     for (let i = 0; i < 8; i++) writeU32(block, i * 4, state[i]);
     block[32] = 0x80;
