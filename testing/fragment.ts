@@ -170,18 +170,7 @@ export function rearrange<T>(items: readonly T[], indexes: readonly number[]): T
   });
 }
 
-/** Concatenates several datagrams' records into one datagram (records may share a datagram). */
-export function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
-  let n = 0;
-  for (const p of parts) n += p.length;
-  const out = new Uint8Array(n);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
+export { concatBytes } from "../core/wire/bytes.ts";
 
 /**
  * Splits a byte stream into chunks of the given sizes (cycled); e.g. `[1]` gives one byte per

@@ -70,6 +70,7 @@
  *
  * @module
  */
+import { concatBytes } from "../../wire/bytes.ts";
 import type {
   EngineAction,
   HandshakeEngine,
@@ -335,7 +336,7 @@ export class Tls13ServerEngine implements HandshakeEngine<Tls13CloseReason> {
     const parts: Uint8Array[] = [];
     if (data.length === 0) parts.push(this.#write!.seal(CT_APPDATA, EMPTY));
     for (let i = 0; i < data.length; i += max) parts.push(this.#write!.seal(CT_APPDATA, data.subarray(i, i + max)));
-    this.#send(concat(parts), "application-data");
+    this.#send(parts.length === 1 ? parts[0] : concatBytes(parts), "application-data");
   }
 
   /** Sends a KeyUpdate and switches our write keys; `requestPeer` asks the client to update too. Throws unless connected (TLS records). */
@@ -581,7 +582,7 @@ export class Tls13ServerEngine implements HandshakeEngine<Tls13CloseReason> {
         const records = [encodeTlsRecord(CT_HANDSHAKE, 0x0303, hrr)];
         if (compat) records.push(CHANGE_CIPHER_SPEC_RECORD);
         this.#ccsSent = compat;
-        this.#send(concat(records), "hello_retry_request");
+        this.#send(concatBytes(records), "hello_retry_request");
       }
       this.#state = "wait-client-hello-2";
       return;
@@ -705,7 +706,7 @@ export class Tls13ServerEngine implements HandshakeEngine<Tls13CloseReason> {
     this.#exporterSecret = app.exporterMasterSecret;
     this.#clientHsSecret = hs.clientHandshakeTrafficSecret;
     flight.push(fin);
-    const encrypted = concat(flight);
+    const encrypted = concatBytes(flight);
 
     if (this.#quic) {
       this.#actions.push({ kind: "send", bytes: serverHello, level: "initial", label: "server_hello" });
@@ -721,7 +722,7 @@ export class Tls13ServerEngine implements HandshakeEngine<Tls13CloseReason> {
       const hsWrite = new Tls13RecordProtection(p, c.cipherSuite, hs.serverHandshakeTrafficSecret);
       const max = this.#maxContent();
       for (let i = 0; i < encrypted.length; i += max) parts.push(hsWrite.seal(CT_HANDSHAKE, encrypted.subarray(i, i + max)));
-      this.#send(concat(parts), "server-flight");
+      this.#send(concatBytes(parts), "server-flight");
       this.#write = new Tls13RecordProtection(p, c.cipherSuite, app.serverApplicationTrafficSecret);
       this.#read = new Tls13RecordProtection(p, c.cipherSuite, hs.clientHandshakeTrafficSecret, this.#receiveLimit(ch));
     }
@@ -858,7 +859,7 @@ export class Tls13ServerEngine implements HandshakeEngine<Tls13CloseReason> {
     }
     resMaster.fill(0);
     if (messages.length === 0) return;
-    const bytes = concat(messages);
+    const bytes = concatBytes(messages);
     if (this.#quic) this.#actions.push({ kind: "send", bytes, level: "application", label: "new_session_ticket" });
     else this.#send(this.#write!.seal(CT_HANDSHAKE, bytes), "new_session_ticket");
   }
@@ -932,16 +933,4 @@ export class Tls13ServerEngine implements HandshakeEngine<Tls13CloseReason> {
   }
 }
 
-function concat(parts: readonly Uint8Array[]): Uint8Array {
-  if (parts.length === 1) return parts[0];
-  let n = 0;
-  for (const p of parts) n += p.length;
-  const out = new Uint8Array(n);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
 
