@@ -661,10 +661,14 @@ export class Tls13TestClient {
     this.#write = new Tls13RecordProtection(this.#p, this.#suite, this.#clientApp);
   }
 
-  /** Sends close_notify. */
+  /**
+   * Sends close_notify and closes the write side. Once connected, the read side stays open
+   * (RFC 8446 §6.1): what the server still sends is received, up to its own close_notify.
+   */
   close(): void {
     if (this.#write) this.output.push({ bytes: this.#write.seal(21, new Uint8Array([1, 0])) });
-    this.#state = "closed";
+    this.#write = undefined;
+    if (this.#state !== "connected") this.#state = "closed";
   }
 
   /** TLS-Exporter (RFC 8446 §7.5), to compare with the server's. */

@@ -95,7 +95,7 @@ test("record_size_limit: advertised when offered; the server splits writes to th
   assert.equal(client.receivedData().length, 1000);
 });
 
-test("close(): close_notify is sent and the engine reports local-close; the peer's close_notify is answered", () => {
+test("close(): close_notify is sent and the engine reports local-close; after the peer's close_notify we may still write (RFC 8446 §6.1)", () => {
   const server = engine();
   const { client } = connectInMemory(server, {});
   server.close();
@@ -111,7 +111,22 @@ test("close(): close_notify is sent and the engine reports local-close; the peer
   const acts: ReturnType<typeof s2.poll>[] = [];
   pump(p2.client, s2, acts);
   assert.equal(acts.at(-1)?.kind === "closed" && (acts.at(-1) as { reason: string }).reason, "peer-close-notify");
-  assert.equal(acts.filter((a) => a.kind === "send" && a.label === "alert").length, 1);
+  assert.equal(acts.filter((a) => a.kind === "send" && a.label === "alert").length, 0, "our write side stays open");
+  assert.equal(s2.state, "half-closed");
+  // The application still answers, then closes: data, then our close_notify, and nothing else.
+  s2.write(text("late reply"));
+  const w = s2.poll();
+  assert.equal(w.kind, "send");
+  p2.client.receive((w as { bytes: Uint8Array }).bytes);
+  assert.deepEqual(p2.client.events.at(-1), { kind: "application-data", data: text("late reply") });
+  s2.close();
+  const c = s2.poll();
+  assert.equal(c.kind === "send" && c.label, "alert");
+  assert.equal(s2.poll().kind, "need-data", "closed was already reported");
+  p2.client.receive((c as { bytes: Uint8Array }).bytes);
+  assert.deepEqual(p2.client.events.at(-1), { kind: "alert", level: 1, description: 0 });
+  assert.equal(s2.state, "closed");
+  assert.throws(() => s2.write(text("too late")), /state closed/);
 });
 
 test("misuse throws: write before the handshake, no certificates, QUIC without transport parameters", () => {

@@ -97,7 +97,11 @@ export interface QuicSecretsAction {
 /** Whose alert closed the connection. */
 export type AlertSender = "us" | "peer";
 
-/** The connection is over. Any `send` actions before it (e.g. our alert) must still be written. */
+/**
+ * The connection is over. Any `send` actions before it (e.g. our alert) must still be written.
+ * One exception, TLS 1.3's half-close (RFC 8446 §6.1): `peer-close-notify` on an established
+ * connection ends the peer's side only; `write()` still works and `close()` sends our close_notify.
+ */
 export interface ClosedAction<Reason extends string = string> {
   /** Discriminant. */
   readonly kind: "closed";

@@ -127,6 +127,8 @@ export type Tls13ServerState =
   | "wait-client-certificate-verify"
   | "wait-finished"
   | "connected"
+  /** The peer sent close_notify (already reported as `closed`, reason `peer-close-notify`); we may still write until `close()`. */
+  | "half-closed"
   | "closed";
 
 const { change_cipher_spec: CT_CCS, alert: CT_ALERT, handshake: CT_HANDSHAKE, application_data: CT_APPDATA } = ContentType;
@@ -289,7 +291,7 @@ export class Tls13ServerEngine implements HandshakeEngine<Tls13CloseReason> {
 
   /** True while the handshake is not complete and the engine is not closed. */
   get handshaking(): boolean {
-    return this.#state !== "connected" && this.#state !== "closed";
+    return this.#state !== "connected" && this.#state !== "half-closed" && this.#state !== "closed";
   }
 
   /**
@@ -297,7 +299,8 @@ export class Tls13ServerEngine implements HandshakeEngine<Tls13CloseReason> {
    * (required in QUIC mode). Input after the engine closed is ignored.
    */
   receive(bytes: Uint8Array, now: number, level?: QuicLevel): void {
-    if (this.#state === "closed") return;
+    // After the peer's close_notify its input is ignored (RFC 8446 §6.1).
+    if (this.#state === "closed" || this.#state === "half-closed") return;
     this.#now = now;
     if (this.#quic) {
       if (level === undefined) throw new TypeError("QUIC framing: receive() needs the encryption level");
@@ -311,6 +314,7 @@ export class Tls13ServerEngine implements HandshakeEngine<Tls13CloseReason> {
 
   /** The transport ended (TCP FIN / stream end): closes with `end-of-stream` unless already closed. */
   end(_now: number): void {
+    if (this.#state === "half-closed") return this.close();
     if (this.#state === "closed") return;
     this.#closed("end-of-stream", "the transport ended without close_notify", undefined);
   }
@@ -331,7 +335,7 @@ export class Tls13ServerEngine implements HandshakeEngine<Tls13CloseReason> {
   /** Queues application data (split into records). Throws before the handshake completes, after close, or in QUIC mode. */
   write(data: Uint8Array): void {
     if (this.#quic) throw new TypeError("QUIC framing carries no TLS application data");
-    if (this.#state !== "connected") throw new Error(`cannot write in state ${this.#state}`);
+    if (this.#state !== "connected" && this.#state !== "half-closed") throw new Error(`cannot write in state ${this.#state}`);
     const max = this.#maxContent();
     const parts: Uint8Array[] = [];
     if (data.length === 0) parts.push(this.#write!.seal(CT_APPDATA, EMPTY));
@@ -354,6 +358,13 @@ export class Tls13ServerEngine implements HandshakeEngine<Tls13CloseReason> {
 
   /** Starts a graceful close: close_notify (tls-records), then `closed` with `local-close`. Idempotent. */
   close(): void {
+    if (this.#state === "half-closed") {
+      // Our close_notify ends the write side the peer's left open (RFC 8446 §6.1).
+      this.#sendAlertRecord(1, 0);
+      this.#state = "closed";
+      this.#wipe();
+      return;
+    }
     if (this.#state === "closed") return;
     this.#fail("local-close", "closed by the application");
   }
@@ -383,7 +394,7 @@ export class Tls13ServerEngine implements HandshakeEngine<Tls13CloseReason> {
 
   #drainRecords(): void {
     for (;;) {
-      if (this.#state === "closed") return;
+      if (this.#state === "closed" || this.#state === "half-closed") return;
       const r = this.#reader.next();
       if (r.kind === "need-data") return;
       if (r.kind === "error") return this.#fail("record-overflow", r.detail);
@@ -477,9 +488,18 @@ export class Tls13ServerEngine implements HandshakeEngine<Tls13CloseReason> {
     if (content.length !== 2) return this.#fail("decode-error", `alert of ${content.length} bytes`);
     const [level, description] = content;
     if (description === 0) {
-      // close_notify: answer with ours (RFC 8446 §6.1) and end.
+      const alert = { description: 0, name: "close_notify", sender: "peer" } as const;
+      if (this.#state === "connected") {
+        // RFC 8446 §6.1: close_notify closes the peer's write side only. Ours stays open: the
+        // application may still write, and close() sends our close_notify.
+        this.#state = "half-closed";
+        this.#actions.push({ kind: "closed", reason: "peer-close-notify", detail: "the peer sent close_notify; our side may still write", alert });
+        this.#wipeRead();
+        return;
+      }
+      // During the handshake there is nothing left to say: answer with ours and end.
       this.#sendAlertRecord(1, 0);
-      return this.#closed("peer-close-notify", "the peer sent close_notify", { description: 0, name: "close_notify", sender: "peer" });
+      return this.#closed("peer-close-notify", "the peer sent close_notify", alert);
     }
     if (description === 90 && level === 1) return; // user_canceled warning: a close_notify follows
     this.#closed("peer-alert", `the peer sent alert ${description}`, {
@@ -908,7 +928,7 @@ export class Tls13ServerEngine implements HandshakeEngine<Tls13CloseReason> {
   }
 
   #fail(reason: Tls13CloseReason, detail: string): void {
-    if (this.#state === "closed") return;
+    if (this.#state === "closed" || this.#state === "half-closed") return;
     const alert = TLS13_CLOSE_ALERTS[reason];
     if (alert) this.#sendAlertRecord(reason === "local-close" ? 1 : 2, alert.description);
     this.#closed(reason, detail, alert ? { description: alert.description, name: alert.name, sender: "us" } : undefined);
@@ -922,6 +942,14 @@ export class Tls13ServerEngine implements HandshakeEngine<Tls13CloseReason> {
     this.#state = "closed";
     this.#actions.push(alert ? { kind: "closed", reason, detail, alert } : { kind: "closed", reason, detail });
     this.#wipe();
+  }
+
+  /** Forgets what only reading needs (after the peer's close_notify). */
+  #wipeRead(): void {
+    this.#clientAppSecret?.fill(0);
+    this.#clientAppSecret = undefined;
+    this.#read = undefined;
+    this.#reader.clear();
   }
 
   #wipe(): void {
