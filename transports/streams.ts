@@ -179,9 +179,9 @@ export async function acceptStream(io: StreamIO, options: AcceptStreamOptions): 
     try {
       chunk = await reader.read();
     } catch (e) {
-      return reject(stop ?? "io-error", stop ? describe(stop, timeoutMs) : String(e));
+      return reject(stop ?? "io-error", stop ? describeLocalEnd(stop, timeoutMs) : String(e));
     }
-    if (stop) return reject(stop, describe(stop, timeoutMs));
+    if (stop) return reject(stop, describeLocalEnd(stop, timeoutMs));
     let out: Outcome;
     try {
       if (chunk.done) {
@@ -231,24 +231,15 @@ export async function acceptStream(io: StreamIO, options: AcceptStreamOptions): 
         counters.accepted++;
         const remainder = out.remainder;
         const eof = chunk.done;
-        const readable = new ReadableStream<Uint8Array>({
-          start(controller) {
-            if (remainder.length > 0) controller.enqueue(remainder);
-            if (eof) controller.close();
+        const readable = plaintextAfterAccept(
+          remainder,
+          eof,
+          async () => {
+            const r = await reader.read();
+            return r.done ? null : r.value;
           },
-          async pull(controller) {
-            try {
-              const r = await reader.read();
-              if (r.done) controller.close();
-              else controller.enqueue(r.value);
-            } catch (e) {
-              controller.error(e);
-            }
-          },
-          cancel(reason) {
-            return reader.cancel(reason);
-          },
-        }, { highWaterMark: 0 });
+          (reason) => reader.cancel(reason),
+        );
         onEvent?.({ event: "accepted", transport, peer, protocol: out.protocol, outcome: out, bytesIn, bytesOut });
         return { kind: "accepted", peer, accepted: out, readable, writable: io.writable, bytesIn, bytesOut };
       }
@@ -256,7 +247,36 @@ export async function acceptStream(io: StreamIO, options: AcceptStreamOptions): 
   }
 }
 
-function describe(reason: TransportDropReason, timeoutMs: number): string {
+/**
+ * The bytes of an accepted stream as a ReadableStream: first what followed the ClientHello in the
+ * gate's last read (`remainder`), then `read()` until it returns `null` (end of stream).
+ */
+export function plaintextAfterAccept(
+  remainder: Uint8Array,
+  eof: boolean,
+  read: () => Promise<Uint8Array | null>,
+  cancel?: (reason: unknown) => Promise<void> | void,
+): ReadableStream<Uint8Array> {
+  return new ReadableStream<Uint8Array>({
+    start(controller) {
+      if (remainder.length > 0) controller.enqueue(remainder);
+      if (eof) controller.close();
+    },
+    async pull(controller) {
+      try {
+        const r = await read();
+        if (r === null) controller.close();
+        else controller.enqueue(r);
+      } catch (e) {
+        controller.error(e);
+      }
+    },
+    cancel,
+  }, { highWaterMark: 0 });
+}
+
+/** The detail of a handshake the listener itself ended. */
+export function describeLocalEnd(reason: TransportDropReason, timeoutMs: number): string {
   if (reason === "handshake-timeout") return `no accept within ${timeoutMs} ms`;
   if (reason === "evicted-idle") return "closed to make room: oldest idle handshake in progress";
   if (reason === "handshake-budget") return "closed: partial ClientHellos exceeded the listener's byte budget";

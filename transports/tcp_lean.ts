@@ -14,6 +14,7 @@ import { normalizePeer, type PeerAddress } from "../core/peer.ts";
 import type { Clock } from "./clock.ts";
 import type { TransportCounters, TransportDropReason, TransportEvent } from "./counters.ts";
 import type { StreamEngine } from "./engine.ts";
+import { describeLocalEnd, plaintextAfterAccept } from "./streams.ts";
 
 /** Direct I/O on one connection. */
 export interface LeanConnection {
@@ -98,14 +99,14 @@ export async function leanAccept(conn: LeanConnection, o: LeanAcceptOptions): Pr
   // nothing costs no engine (and a factory that decides per connection decides on current load).
   let engine: StreamEngine | undefined;
   for (;;) {
-    if (stop) return reject(stop, describe(stop, o.handshakeTimeoutMs));
+    if (stop) return reject(stop, describeLocalEnd(stop, o.handshakeTimeoutMs));
     let chunk: Uint8Array | null;
     try {
       chunk = await conn.read();
     } catch (e) {
-      return reject(stop ?? "io-error", stop ? describe(stop, o.handshakeTimeoutMs) : String(e));
+      return reject(stop ?? "io-error", stop ? describeLocalEnd(stop, o.handshakeTimeoutMs) : String(e));
     }
-    if (stop) return reject(stop, describe(stop, o.handshakeTimeoutMs));
+    if (stop) return reject(stop, describeLocalEnd(stop, o.handshakeTimeoutMs));
     let out;
     try {
       engine ??= o.engine(peer);
@@ -155,33 +156,12 @@ export async function leanAccept(conn: LeanConnection, o: LeanAcceptOptions): Pr
         counters.accepted++;
         const remainder = out.remainder;
         const eof = chunk === null;
-        const readable = new ReadableStream<Uint8Array>({
-          start(controller) {
-            if (remainder.length > 0) controller.enqueue(remainder);
-            if (eof) controller.close();
-          },
-          async pull(controller) {
-            try {
-              const r = await conn.read();
-              if (r === null) controller.close();
-              else controller.enqueue(r);
-            } catch (e) {
-              controller.error(e);
-            }
-          },
-        }, { highWaterMark: 0 });
+        const readable = plaintextAfterAccept(remainder, eof, () => conn.read());
         onEvent?.({ event: "accepted", transport: "tcp", peer, protocol: out.protocol, outcome: out, bytesIn, bytesOut });
         return { kind: "accepted", peer, accepted: out, readable, writable: conn.writable };
       }
     }
   }
-}
-
-function describe(reason: TransportDropReason, timeoutMs: number): string {
-  if (reason === "handshake-timeout") return `no accept within ${timeoutMs} ms`;
-  if (reason === "evicted-idle") return "closed to make room: oldest idle handshake in progress";
-  if (reason === "handshake-budget") return "closed: partial ClientHellos exceeded the listener's byte budget";
-  return "closed locally";
 }
 
 function safeClose(conn: { close(): void }): void {
