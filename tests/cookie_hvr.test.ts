@@ -14,7 +14,7 @@ import {
   issueHvrCookie,
   verifyHvrCookie,
 } from "../core/gate/cookie/hvr_cookie.ts";
-import { hmac } from "@noble/hashes/hmac.js";
+import { cascadeReference } from "./helpers/cascade_reference.ts";
 import { sha256 } from "@noble/hashes/sha2.js";
 import { expand, extract } from "@noble/hashes/hkdf.js";
 import { issueHrrCookie } from "../core/gate/cookie/hrr_cookie.ts";
@@ -348,7 +348,7 @@ test("HVR property: changing extensions (or the record sequence) does not affect
   assert.ok(checked > 150, `only ${checked} generated ClientHellos parsed`);
 });
 
-test("HVR cookie: the MAC is HMAC-SHA256 (checked with @noble/hashes) over header || compact peer || version..session_id || compression_methods", () => {
+test("HVR cookie: the MAC is the one-pass SHA-256 cascade (checked with @noble/hashes) over header || compact peer || version..session_id || compression_methods", () => {
   // fromSecret key 0 = HKDF-SHA256(secret, "hellogate cookie secret key v1" || u64 0), 32 bytes (keyring.ts).
   const kr = CookieKeyring.fromSecret(SECRET);
   const info = new Uint8Array([...new TextEncoder().encode("hellogate cookie secret key v1"), 0, 0, 0, 0, 0, 0, 0, 0]);
@@ -365,7 +365,7 @@ test("HVR cookie: the MAC is HMAC-SHA256 (checked with @noble/hashes) over heade
     assert.deepEqual(pb.subarray(0, compact.length), compact);
     const input = new Uint8Array([...c.subarray(0, 5), ...compact, ...ch.body.subarray(0, o.cookie), ...ch.body.subarray(o.compressionMethods, o.extensions)]);
     assert.equal(hvrMacInputLength(peer, ch), input.length);
-    assert.deepEqual(c.subarray(5), hmac(sha256, key, input).subarray(0, 27), peer.family);
+    assert.deepEqual(c.subarray(5), cascadeReference(key, input).subarray(0, 27), peer.family);
   }
 });
 
@@ -380,15 +380,17 @@ test("HVR cookie: cipher_suites are not bound (RFC 6347 §4.2.1 MAY): a CH2 with
   assert.equal(verifyHvrCookie(kr, c, PEER, withCookie(dtlsHello({ sessionId: new Uint8Array([1]) }), c), T0).ok, false);
 });
 
-test("HVR cookie: for real DTLS 1.2 ClientHellos from an IPv4 peer the MAC input fits one SHA-256 block (<= 55 bytes)", () => {
+test("HVR cookie: for real DTLS 1.2 ClientHellos from IPv4 and IPv6 peers the MAC input fits one cascade block (<= 62 bytes)", () => {
   let n = 0;
+  const v6: PeerAddress = { family: "ipv6", address: "2001:db8::1234:5678:9abc:def0", port: 65000 };
   for (const name of ["dtls12-openssl", "dtls12-gnutls"]) {
     const [dg] = loadHexFixture(name);
     const body = readDtlsHandshakeFragment(readDtlsRecord(dg).fragment).body;
     const ch = parseClientHello(body, { dtls: true });
     if (ch.legacySessionId.length !== 0) continue;
     n++;
-    assert.ok(hvrMacInputLength(PEER, ch) <= 55, `${name}: ${hvrMacInputLength(PEER, ch)} bytes`);
+    assert.ok(hvrMacInputLength(PEER, ch) <= 62, `${name}: ${hvrMacInputLength(PEER, ch)} bytes`);
+    assert.ok(hvrMacInputLength(v6, ch) <= 62, `${name} (IPv6): ${hvrMacInputLength(v6, ch)} bytes`);
   }
   assert.ok(n >= 1);
 });

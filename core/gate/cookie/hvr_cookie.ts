@@ -3,8 +3,8 @@
  * allows at most 32 and some clients keep only 32.
  *
  * Layout: byte 0 = kind tag {@link HVR_COOKIE_KIND} (high nibble) | key id (low nibble);
- * bytes 1-4 = issue time (u32 Unix seconds); bytes 5-31 = HMAC-SHA256 truncated to 27 bytes
- * (216 bits) over
+ * bytes 1-4 = issue time (u32 Unix seconds); bytes 5-31 = the key's one-pass cascade MAC
+ * (`CookieMacKey.beginCascade`, core/gate/cookie/mac.ts) truncated to 27 bytes (216 bits) over
  *
  *   cookie[0..5) || compact peer binding || ClientHello body[0, cookie) ||
  *   body[compression_methods, extensions)
@@ -19,22 +19,24 @@
  * (`unspec`) = 0x00 || port (3 bytes). The first byte tells the lengths apart, so the encoding
  * is injective and IPv4 and IPv4-mapped IPv6 peers bind identically.
  *
- * Why these fields and not cipher_suites (the choice that makes the cookie cheap). For the usual
- * DTLS 1.2 ClientHello (empty session_id, one compression method) from an IPv4 peer the MAC input
- * is 5 + 7 + 35 + 2 = 49 bytes: with SHA-256's 9 bytes of padding it fits ONE 64-byte block, so
- * a cookie costs two compressions (that block and the outer hash; the ipad/opad blocks are
- * precomputed per key) instead of three when the cipher suites (58 bytes for OpenSSL's 28) were
- * bound too: a third less work on the hot path of both HVR and accept. IPv6 peers and
- * ClientHellos with a session_id take two inner blocks.
+ * Why this MAC and these fields (the choices that make the cookie cheap). The cookie is opaque
+ * to clients, so its MAC is ours to choose. For the usual DTLS 1.2 ClientHello (empty
+ * session_id, one compression method) the MAC input is 5 + 7 + 35 + 2 = 49 bytes from an IPv4
+ * peer and 61 from an IPv6 one: with the cascade's 2-byte length prefix both fit ONE 64-byte
+ * block, so a cookie costs ONE SHA-256 compression. HMAC-SHA256 needed two (the message block
+ * and the outer hash) and three when the cipher suites (58 bytes for OpenSSL's 28) were bound
+ * too. Every HVR and every accept computes one cookie MAC, so this is the largest single cost
+ * of both paths (bench/breakdown.ts). ClientHellos with a session_id take two blocks.
  *
  * Security argument:
- * - PRF: HMAC-SHA256 (RFC 2104) is a PRF when SHA-256's compression function is one (Bellare,
- *   CRYPTO 2006); the same construction as OpenSSL's reference cookie. The key is 32 bytes
- *   (random, or HKDF-SHA256 output for fleet keyrings: `keyring.ts`), at least SHA-256's output
- *   length, pre-keyed once per key.
+ * - PRF: the cascade is a PRF under the assumptions of HMAC's own proof (mac.ts gives the
+ *   argument: a pseudorandom chaining value from the key block, then a cascade over a
+ *   prefix-free encoding). The key is 32 bytes (random, or HKDF-SHA256 output for fleet
+ *   keyrings: `keyring.ts`), pre-keyed once per key; its cascade state is independent of the
+ *   HMAC states the HRR cookie uses under the same key.
  * - Truncation: 216 of 256 bits. A forger without the key succeeds with probability 2^-216 per
  *   try; truncating a PRF's output leaves a PRF. The domain byte (high nibble = HVR kind) keeps
- *   HVR inputs apart from HRR cookie inputs under the same key.
+ *   HVR inputs apart from other cookie inputs.
  * - What a valid cookie proves: the holder received our HelloVerifyRequest sent to that address
  *   and port, for that client random and session_id, within the cookie lifetime (issue time is
  *   bound). That is all a return-routability check needs: a spoofing client never sees the HVR.
@@ -45,6 +47,10 @@
  *   comes from ClientHello2, which the listener parses and validates in full before `accepted`.
  *   A client that changes its suite list between the two hellos is accepted, as OpenSSL's
  *   default (address-only) cookie accepts it.
+ * - Fleets: servers sharing a keyring secret verify each other's cookies as before. A server of
+ *   an earlier release (HMAC-SHA256 tags) and one of this release do not: during a rolling
+ *   upgrade a CH2 that reaches the other kind gets a fresh HelloVerifyRequest (RFC 6347 treats
+ *   an invalid cookie like none), and the client's next ClientHello passes.
  *
  * A cookie presented from another address is reported as `bad-mac`, not `wrong-peer`: telling
  * them apart would need a second, peer-free tag, which would cost either MAC bits in the fixed
@@ -115,7 +121,7 @@ export function hvrMacInputLength(peer: PeerAddress, ch: HvrBoundHello): number 
 function mac(key: CookieMacKey, cookie: Uint8Array, at: number, peer: PeerAddress, ch: HvrBoundHello): MacStream {
   const peerLength = hvrPeerBinding(peer, COMPACT);
   const body = ch.body, o = ch.offsets;
-  return key.begin()
+  return key.beginCascade(HEADER_LENGTH + peerLength + o.cookie + (o.extensions - o.compressionMethods))
     .bytes(cookie, at, at + HEADER_LENGTH)
     .bytes(COMPACT, 0, peerLength)
     .bytes(body, 0, o.cookie)

@@ -1,22 +1,49 @@
 /**
- * Pre-keyed, allocation-free HMAC-SHA256 (RFC 2104, FIPS 180-4) for cookies.
+ * Pre-keyed, allocation-free cookie MACs on the SHA-256 compression function (FIPS 180-4):
  *
- * A {@link CookieMacKey} keeps the SHA-256 chaining values after the ipad and opad blocks, so a
- * MAC costs only the message blocks plus one outer block. The message is streamed into one shared,
- * module-level scratch state ({@link MacStream}): core/ is synchronous, so a stream is always
- * finished before the next one begins, and no MAC allocates anything. Ranges of a byte array are
- * fed by index (no `subarray` views) and the tag is compared in constant time.
+ * - {@link CookieMacKey.begin}: HMAC-SHA256 (RFC 2104), for the HRR cookie and QUIC tokens.
+ *   The key keeps the chaining values after the ipad and opad blocks, so a MAC costs the
+ *   message blocks plus one outer block.
+ * - {@link CookieMacKey.beginCascade}: a one-pass keyed cascade for short inputs of a length
+ *   known up front, for the HVR cookie (the hottest MAC: every DTLS 1.2 CH1 and CH2). It costs
+ *   the message blocks only: ONE compression for up to 62 bytes, half of HMAC's two.
  *
- * The compression function is checked against `@noble/hashes` in tests; the bench compares it
- * with a cloned noble `hmac` instance (this is faster, see bench/cookie_bench.ts).
+ * The cascade: `S = f(IV, K' ^ 0x6a..6a)` once per key (`K'` = the key zero-padded to 64 bytes,
+ * or its SHA-256 when longer, as in HMAC; `f` = the SHA-256 compression function), then
+ * `tag = f*(S, u16(len(m)) || m || 0^p)`: the chained compressions over the message prefixed
+ * with its 16-bit big-endian length and zero-padded to a multiple of 64 bytes (no SHA-256
+ * length padding). Why this is a PRF (and so a MAC), under the assumptions HMAC's own proof
+ * makes (Bellare, "New Proofs for NMAC and HMAC", CRYPTO 2006):
+ * - `f` keyed through its 512-bit data input is a PRF (HMAC's assumption on its ipad/opad
+ *   blocks, including for related keys that differ by a constant): `S` is a pseudorandom
+ *   chaining value, independent of HMAC's ipad (0x36) and opad (0x5c) states under the same key,
+ *   so the two MAC kinds never share a state.
+ * - `f` keyed through its 256-bit chaining input is a PRF (NMAC's assumption): then the cascade
+ *   `f*(S, .)` is a PRF on any prefix-free set of block strings (Bellare, Canetti, Krawczyk,
+ *   "Pseudorandom functions revisited: the cascade construction", FOCS 1996). The length prefix
+ *   makes the encoding prefix-free: encodings of different lengths differ in their first block,
+ *   and encodings of equal length have the same number of blocks. This is also why no length
+ *   extension applies, and the zero padding is unambiguous.
+ * - Callers truncate the 256-bit output (the HVR cookie keeps 216 bits); a truncated PRF is a
+ *   PRF.
+ *
+ * Messages are streamed into one shared, module-level scratch state ({@link MacStream}): core/
+ * is synchronous, so a stream is always finished before the next one begins, and no MAC
+ * allocates anything. Ranges of a byte array are fed by index (no `subarray` views) and tags
+ * are compared in constant time. Both modes are checked against `@noble/hashes` in tests
+ * (`hmac(sha256)`, and noble's SHA-256 state for the cascade); bench/cookie_bench.ts measures
+ * them against the alternatives considered (noble BLAKE2s/BLAKE3 keyed, node:crypto HMAC).
  *
  * @module
  */
 
 import { absorb, compress, pad, SHA256_IV_I32, writeU32 } from "../../crypto/sha256.ts";
 
-/** Length of an untruncated HMAC-SHA256 tag. */
+/** Length of an untruncated HMAC-SHA256 or cascade tag. */
 export const MAC_LENGTH = 32;
+
+/** Longest message {@link CookieMacKey.beginCascade} takes (its length prefix is 16 bits). */
+export const CASCADE_MAX_LENGTH = 0xffff;
 
 /**
  * The streaming half of a MAC: feed bytes, then {@link MacStream.finishInto} or
@@ -30,13 +57,30 @@ export class MacStream {
   #tag = new Uint8Array(32);
   #pos = 0;
   #length = 0;
+  /** Cascade mode: the message length promised to {@link CookieMacKey.beginCascade}, else -1. */
+  #promised = -1;
 
-  /** @internal Resets the stream to a key's precomputed states. */
+  /** @internal Resets the stream to a key's precomputed HMAC states. */
   _reset(inner: Int32Array, outer: Int32Array): this {
     this.#state.set(inner);
     this.#outer.set(outer);
     this.#pos = 0;
     this.#length = 64; // the ipad block is already absorbed
+    this.#promised = -1;
+    return this;
+  }
+
+  /** @internal Resets the stream to a key's cascade state for a `length`-byte message. */
+  _resetCascade(cascade: Int32Array, length: number): this {
+    if (!(length >= 0 && length <= CASCADE_MAX_LENGTH && Number.isInteger(length))) {
+      throw new RangeError(`cascade MAC message length ${length} is not in 0..${CASCADE_MAX_LENGTH}`);
+    }
+    this.#state.set(cascade);
+    this.#block[0] = length >>> 8;
+    this.#block[1] = length & 0xff;
+    this.#pos = 2;
+    this.#length = 0;
+    this.#promised = length;
     return this;
   }
 
@@ -70,6 +114,7 @@ export class MacStream {
 
   /** Completes the MAC into the internal 32-byte tag buffer. */
   #finish(): Uint8Array {
+    if (this.#promised >= 0) return this.#finishCascade();
     const block = this.#block, state = this.#state;
     pad(state, block, this.#pos, this.#length);
     // Outer hash: opad block (precomputed) || inner digest (32 bytes) || padding.
@@ -83,6 +128,23 @@ export class MacStream {
     for (let i = 0; i < 8; i++) writeU32(tag, i * 4, outer[i]);
     // No wiping of the scratch: it holds public message bytes and chaining values no more
     // sensitive than the key states themselves, and the next MAC overwrites it.
+    return tag;
+  }
+
+  /** The cascade's end: zero-pad the last partial block (if any) and compress it. */
+  #finishCascade(): Uint8Array {
+    if (this.#length !== this.#promised) {
+      // A caller bug, never peer input: the prefix would not describe the message.
+      throw new RangeError(`cascade MAC got ${this.#length} bytes after promising ${this.#promised}`);
+    }
+    this.#promised = -1;
+    const block = this.#block, state = this.#state;
+    if (this.#pos > 0) {
+      block.fill(0, this.#pos);
+      compress(state, block, 0);
+    }
+    const tag = this.#tag;
+    for (let i = 0; i < 8; i++) writeU32(tag, i * 4, state[i]);
     return tag;
   }
 
@@ -106,37 +168,53 @@ export class MacStream {
 const STREAM = new MacStream();
 const REDACTED = "CookieMacKey { [redacted] }";
 
+/** Pad byte of the cascade's key block (HMAC uses 0x36 and 0x5c). */
+const CASCADE_PAD = 0x6a;
+
 /**
- * An HMAC-SHA256 key in pre-keyed form. Holds no copy of the key bytes, only the two chaining
- * states; they are secret-equivalent, so they live in private fields and every printing path is
- * redacted.
+ * A cookie MAC key in pre-keyed form. Holds no copy of the key bytes, only the three chaining
+ * states (HMAC inner and outer, cascade); they are secret-equivalent, so they live in private
+ * fields and every printing path is redacted.
  */
 export class CookieMacKey {
   #inner = new Int32Array(8);
   #outer = new Int32Array(8);
+  #cascade = new Int32Array(8);
 
-  /** Pre-keys HMAC-SHA256 with `key` (any length; keys over 64 bytes are hashed first). */
+  /** Pre-keys both MACs with `key` (any length; keys over 64 bytes are hashed first). */
   constructor(key: Uint8Array) {
     const pad = new Uint8Array(64);
     pad.set(key.length > 64 ? sha256Plain(key) : key);
-    for (let i = 0; i < 64; i++) pad[i] ^= 0x36;
-    this.#inner.set(SHA256_IV_I32);
-    compress(this.#inner, pad, 0);
-    for (let i = 0; i < 64; i++) pad[i] ^= 0x36 ^ 0x5c;
-    this.#outer.set(SHA256_IV_I32);
-    compress(this.#outer, pad, 0);
+    const keyed = (state: Int32Array, from: number, to: number) => {
+      for (let i = 0; i < 64; i++) pad[i] ^= from ^ to;
+      state.set(SHA256_IV_I32);
+      compress(state, pad, 0);
+    };
+    keyed(this.#inner, 0, 0x36);
+    keyed(this.#outer, 0x36, 0x5c);
+    keyed(this.#cascade, 0x5c, CASCADE_PAD);
     pad.fill(0);
   }
 
-  /** Starts a MAC under this key on the shared stream. */
+  /** Starts an HMAC-SHA256 under this key on the shared stream. */
   begin(): MacStream {
     return STREAM._reset(this.#inner, this.#outer);
+  }
+
+  /**
+   * Starts a one-pass cascade MAC (see the module notes) over a message of exactly `length`
+   * bytes (0..65535) on the shared stream; finishing after a different number of bytes throws
+   * `RangeError` (a caller bug). One compression for up to 62 bytes.
+   */
+  beginCascade(length: number): MacStream {
+    return STREAM._resetCascade(this.#cascade, length);
   }
 
   /** Wipes the key states; the key then computes garbage MACs that never verify real cookies. */
   destroy(): void {
     this.#inner.fill(0);
     this.#outer.fill(0);
+    this.#cascade.fill(0);
   }
 
   /** Redacted. */
