@@ -53,7 +53,8 @@ import { encodeDtlsAlert } from "../messages/alert.ts";
 import { DecodeError } from "../wire/decode_error.ts";
 import { Reader } from "../wire/reader.ts";
 import { DTLS_RECORD_HEADER_LENGTH, isDtlsUnifiedHeader, peekDtlsRecordHeader } from "../wire/record.ts";
-import { DTLS_HANDSHAKE_HEADER_LENGTH, encodeDtlsHandshake, peekDtlsHandshakeHeader } from "../wire/handshake_header.ts";
+import { DTLS_HANDSHAKE_HEADER_LENGTH, peekDtlsHandshakeHeader, writeDtlsHandshakeHeader } from "../wire/handshake_header.ts";
+import { slabBytes } from "../wire/byte_slab.ts";
 import { AlertDescription, type AlertName, ContentType, HandshakeType } from "../constants/protocol.ts";
 import { ProtocolVersion } from "../constants/versions.ts";
 import { formatPeer, type PeerAddress } from "../peer.ts";
@@ -368,7 +369,7 @@ export class DatagramListener {
     // A ClientHello with a legacy cookie may be accepted: decode it from a private copy right away
     // (the accepted result must not alias the caller's datagram), so it is decoded only once.
     const owned = b.length > 35 && 36 + b[34] <= b.length && b[35 + b[34]] !== 0
-      ? encodeDtlsHandshake(HandshakeType.client_hello, m.messageSeq, b)
+      ? ownedClientHelloMessage(m.messageSeq, b)
       : undefined;
     try {
       ch = parseClientHello(owned ? owned.subarray(DTLS_HANDSHAKE_HEADER_LENGTH) : b, { dtls: true });
@@ -431,8 +432,8 @@ export class DatagramListener {
   }
 
   #sendHvr(ch: HvrBoundHello, peer: PeerAddress, now: number, seq: number, bytesIn: number, protocol: "dtls1.0" | "dtls1.2"): DatagramOutcome {
-    // One allocation: the cookie is MACed straight into the reply.
-    const bytes = new Uint8Array(helloVerifyRequestLength(HVR_COOKIE_LENGTH));
+    // One allocation, from the slab: the cookie is MACed straight into the reply.
+    const bytes = slabBytes(HVR_DATAGRAM_LENGTH);
     writeHelloVerifyRequestHeaders(bytes, this.#hvrRecordVersion, 0, seq, HVR_COOKIE_LENGTH);
     writeHvrCookie(this.#keyring, peer, ch, now, bytes, HELLO_VERIFY_REQUEST_COOKIE_OFFSET);
     return this.#send(bytes, bytesIn, "hello_verify_request", protocol);
@@ -503,6 +504,14 @@ export class DatagramListener {
 const EMPTY = new Uint8Array(0);
 /** Bytes of our HelloVerifyRequest datagram (13 + 12 + 3 + 32). */
 const HVR_DATAGRAM_LENGTH = helloVerifyRequestLength(HVR_COOKIE_LENGTH);
+
+/** The ClientHello as a DTLS handshake message (unfragmented header), in a private slab copy. */
+function ownedClientHelloMessage(messageSeq: number, body: Uint8Array): Uint8Array {
+  const out = slabBytes(DTLS_HANDSHAKE_HEADER_LENGTH + body.length);
+  writeDtlsHandshakeHeader(out, 0, HandshakeType.client_hello, body.length, messageSeq, 0, body.length);
+  out.set(body, DTLS_HANDSHAKE_HEADER_LENGTH);
+  return out;
+}
 
 function copyOf(bytes: Uint8Array): Uint8Array {
   return bytes.length === 0 ? EMPTY : bytes.slice();

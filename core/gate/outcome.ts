@@ -96,7 +96,8 @@ export interface SendOutcome {
   readonly kind: "send";
   /** What the bytes are. */
   readonly message: SentMessage;
-  /** Exact bytes to put on the wire (one datagram, or the next stream bytes). */
+  /** Exact bytes to put on the wire (one datagram, or the next stream bytes). Never reused by the
+   * listener; a DTLS HelloVerifyRequest is a view into a shared slab (`core/wire/byte_slab.ts`). */
   readonly bytes: Uint8Array;
   /** Protocol the reply speaks. */
   readonly protocol: ProtocolName;
@@ -180,7 +181,9 @@ export interface DatagramSequencing {
  *
  * Nothing in it aliases the bytes given to `receive()`: the ClientHello is decoded from a private
  * copy (`clientHello`'s byte fields are views into `clientHelloMessage`), and `remainder` is a
- * copy too, so the caller may reuse its receive buffer at once.
+ * copy too, so the caller may reuse its receive buffer at once. (The DTLS 1.0/1.2 listener
+ * carves that copy from a shared 4 KiB slab, as it does its HelloVerifyRequest replies: the
+ * array is private, but its `.buffer` is the slab; `core/wire/byte_slab.ts`.)
  */
 export interface AcceptedOutcome {
   /** Discriminant. */
