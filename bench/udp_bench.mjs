@@ -6,7 +6,7 @@
 // Per runtime: (1) probe each candidate adapter with the HVR server (BENCH_UDP_PROBE_SECONDS,
 // default 0.8 s) and keep the faster one's process running, warm (Deno: node:dgram vs
 // Deno.listenDatagram with --unstable-net; Bun: Bun.udpSocket vs node:dgram); (2) start
-// bench/udp_echo.ts on the same socket API and warm it as long; (3) BENCH_UDP_ROUNDS (default 2) rounds of: load on the server, load on the echo
+// bench/udp_echo.ts on the same socket API and warm it as long; (3) BENCH_UDP_ROUNDS (default 3) rounds of: load on the server, load on the echo
 // server, each BENCH_UDP_SECONDS (default 3) after a short warm-up; medians reported.
 // Load: node bench/udp_load.mjs, BENCH_UDP_SOCKETS source ports (default 64), BENCH_UDP_WINDOW
 // requests in flight per socket (default 2: 128 in flight fits the default 208 KiB receive buffer;
@@ -28,7 +28,7 @@ import { createInterface } from "node:readline";
 const root = new URL("..", import.meta.url).pathname;
 const env = process.env;
 const seconds = Number(env.BENCH_UDP_SECONDS ?? 3);
-const rounds = Math.max(1, Number(env.BENCH_UDP_ROUNDS ?? 2));
+const rounds = Math.max(1, Number(env.BENCH_UDP_ROUNDS ?? 3));
 const probeSeconds = Number(env.BENCH_UDP_PROBE_SECONDS ?? 0.8);
 const warmup = Number(env.BENCH_UDP_WARMUP ?? 0.3);
 const sockets = Number(env.BENCH_UDP_SOCKETS ?? 64);

@@ -6,7 +6,7 @@ import type { TransportEvent } from "../transports/counters.ts";
 import type { UdpListener } from "../transports/datagram_gate.ts";
 import { autoUdpAdapter, listenUdp, type ListenUdpOptions } from "../transports/udp.ts";
 import { denoUdpAvailable, listenUdpDeno } from "../transports/udp_deno.ts";
-import { bunUdpAvailable, listenUdpBun } from "../transports/udp_bun.ts";
+import { bindUdpBun, bunUdpAvailable, listenUdpBun, MAX_BATCH } from "../transports/udp_bun.ts";
 import { FAKE_HVR, FakeDatagramEngine, runtime, udpClient, within } from "./transport_fakes.ts";
 
 const bytes = (...b: number[]) => new Uint8Array(b);
@@ -103,6 +103,23 @@ for (const adapter of adapters) {
       }
     } finally {
       await client.close();
+      await udp.close();
+    }
+  });
+
+  test(`udp ${adapter}: a burst from many peers in one turn gets every reply, each to its sender`, async () => {
+    const { udp } = await open(adapter);
+    const clients = await Promise.all(Array.from({ length: 16 }, () => udpClient()));
+    try {
+      // 16 peers x 8 datagrams, sent without waiting: under Bun the replies leave in batches.
+      await Promise.all(clients.flatMap((c) => Array.from({ length: 8 }, (_, i) => c.send(bytes(0x01, i, i), udp.addr.port))));
+      for (const c of clients) {
+        for (let i = 0; i < 8; i++) assert.deepEqual(await c.recv(), FAKE_HVR);
+      }
+      assert.equal(udp.counters.hvrSent, 128);
+      assert.equal(udp.counters.dropped["io-error"] ?? 0, 0);
+    } finally {
+      await Promise.all(clients.map((c) => c.close()));
       await udp.close();
     }
   });
@@ -251,5 +268,38 @@ test("udp: the default adapter is node:dgram on every runtime", async () => {
     assert.equal(udp.addr.address, "127.0.0.1");
   } finally {
     await udp.close();
+  }
+});
+
+test("udp: Bun's batched sends are bounded per turn (MAX_BATCH), and what was queued before close still leaves", async () => {
+  if (runtime !== "bun") {
+    await assert.rejects(bindUdpBun("127.0.0.1", 0, { datagram() {}, error() {} }), /Bun/);
+    return;
+  }
+  let errors = 0;
+  const binding = await bindUdpBun("127.0.0.1", 0, { datagram() {}, error: () => errors++ });
+  const client = await udpClient();
+  try {
+    const peer = { family: "ipv4" as const, address: "127.0.0.1", port: client.port };
+    const results = await Promise.allSettled(
+      Array.from({ length: MAX_BATCH + 3 }, (_, i) => binding.send(bytes(0x70, i & 0xff), peer)),
+    );
+    assert.equal(results.filter((r) => r.status === "fulfilled").length, MAX_BATCH);
+    const refused = results.filter((r): r is PromiseRejectedResult => r.status === "rejected");
+    assert.equal(refused.length, 3);
+    assert.match(String(refused[0].reason), /queue full/);
+    // The first datagrams of the batch arrive (the client's receive buffer may drop some of 1024).
+    assert.deepEqual(await client.recv(), bytes(0x70, 0));
+    await new Promise((r) => setTimeout(r, 300)); // let the client drain the rest
+    // Queued in this turn, then closed before the flush: close() sends it first.
+    await binding.send(bytes(0x71, 0x71), peer);
+    await binding.close();
+    let last: Uint8Array;
+    do last = await client.recv(); while (last[0] === 0x70);
+    assert.deepEqual(last, bytes(0x71, 0x71));
+    assert.equal(errors, 0);
+  } finally {
+    await client.close();
+    await binding.close();
   }
 });

@@ -64,6 +64,13 @@ export interface UdpListener extends AsyncIterable<DatagramConnection>, AsyncDis
   close(): Promise<void>;
 }
 
+/**
+ * What a binding's `send` returns for a datagram it has handed over synchronously (Bun's
+ * batched sends): already resolved, so the gate attaches no handler to it (no promise and no
+ * microtask per datagram).
+ */
+export const SENT: Promise<void> = Promise.resolve();
+
 /** What an adapter provides to a {@link DatagramGate}. */
 export interface DatagramSocketBinding {
   /** Adapter name, for diagnostics. */
@@ -226,7 +233,8 @@ export class DatagramGate implements UdpListener {
     switch (out.kind) {
       case "send": {
         this.counters.sent(out.message, out.bytes.length);
-        this.#binding.send(out.bytes, peer).catch(this.#onSendError);
+        const sending = this.#binding.send(out.bytes, peer);
+        if (sending !== SENT) sending.catch(this.#onSendError);
         this.#onEvent?.({
           event: "sent",
           transport: "udp",

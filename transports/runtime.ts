@@ -60,6 +60,8 @@ export interface BunUdpSocketLike {
   readonly port: number;
   readonly address: { address: string; family: string; port: number };
   send(data: Uint8Array, port: number, address: string): boolean;
+  /** `[data, port, address, data, port, address, ...]` in one sendmmsg; returns how many went. */
+  sendMany(packets: readonly (Uint8Array | number | string)[]): number;
   close(): void;
 }
 /** @internal */

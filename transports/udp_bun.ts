@@ -1,10 +1,18 @@
 /**
  * UDP on Bun's native `Bun.udpSocket`.
  *
+ * Sends are batched: Bun already receives with recvmmsg (about 8 datagrams per call under load)
+ * and calls `data` once per datagram, but each `send()` is a sendmmsg of one. Replies queued
+ * during one event-loop turn go out together from a `setImmediate` in ONE `sendMany()` (one
+ * sendmmsg), which halves the system calls per HelloVerifyRequest (bench/README.md, UDP
+ * section). A reply waits at most until the end of the current turn; the queue is bounded
+ * ({@link MAX_BATCH} datagrams, beyond that a send is refused), and what the kernel does not
+ * take (`sendMany` returns fewer) is dropped and counted as an `io-error`, as UDP drops it.
+ *
  * @module
  */
 import { type BindOptions, bindHost, isIpv6Host, peerFrom, sendHost } from "./address.ts";
-import { type DatagramGateOptions, type DatagramSocketBinding, gateSocket, type UdpListener, type UdpSocketEvents } from "./datagram_gate.ts";
+import { type DatagramGateOptions, type DatagramSocketBinding, gateSocket, SENT, type UdpListener, type UdpSocketEvents } from "./datagram_gate.ts";
 import { bunGlobal } from "./runtime.ts";
 
 /** True when running under Bun (`Bun.udpSocket` exists). */
@@ -12,8 +20,8 @@ export function bunUdpAvailable(): boolean {
   return typeof bunGlobal()?.udpSocket === "function";
 }
 
-/** What every successful send returns (Bun sends synchronously): no promise allocated per datagram. */
-const SENT: Promise<void> = Promise.resolve();
+/** The most datagrams queued for one `sendMany`; more in one turn are refused (`io-error`). */
+export const MAX_BATCH = 1024;
 
 /**
  * Binds a native Bun UDP socket. Throws when not running under Bun.
@@ -40,8 +48,11 @@ export async function bindUdpBun(host: string, port: number, events: UdpSocketEv
     binaryType: "uint8array",
     socket: {
       data(_s, data, port, address) {
-        // Copy: the runtime may reuse its receive buffer, and an engine may hold a fragment.
-        events.datagram(new Uint8Array(data), peerFrom(address, port));
+        // Bun (1.4) hands every datagram over in its own, exactly sized ArrayBuffer; that is
+        // owned already. Anything else (a view into a reused receive buffer) is copied: an engine
+        // may hold a fragment.
+        const owned = data.byteOffset === 0 && data.buffer.byteLength === data.length ? data : new Uint8Array(data);
+        events.datagram(owned, peerFrom(address, port));
       },
       // An ICMP "port unreachable" for an earlier reply surfaces here (ECONNREFUSED); without a
       // handler Bun raises it as an uncaught error and the process dies. A peer that sends a
@@ -52,27 +63,44 @@ export async function bindUdpBun(host: string, port: number, events: UdpSocketEv
     },
   });
   let closed = false;
+  // [bytes, port, host] triples for the next sendMany.
+  const queue: (Uint8Array | number | string)[] = [];
+  let flushScheduled = false;
+  const flush = (): void => {
+    flushScheduled = false;
+    const count = queue.length / 3;
+    if (count === 0 || closed) return;
+    let sent: number;
+    try {
+      sent = socket.sendMany(queue);
+    } catch {
+      // Bun throws (ECONNREFUSED) for the ICMP error of an earlier datagram, often to a peer
+      // that just closed its port; the failed call consumed it: send the batch once more.
+      try {
+        sent = socket.sendMany(queue);
+      } catch {
+        sent = 0;
+      }
+    }
+    queue.length = 0;
+    for (let i = sent; i < count; i++) events.error();
+  };
   return {
     adapter: "Bun.udpSocket",
     local: peerFrom(socket.address.address, socket.port),
     send: (bytes, peer) => {
       if (closed) return Promise.reject(new Error("hellogate: socket closed"));
-      try {
-        // Bun throws synchronously (ECONNREFUSED) on the send after an ICMP error. That error
-        // belongs to an earlier datagram (to another peer, often one that just closed its port),
-        // and the failed call consumed it: send this datagram once more rather than lose it.
-        try {
-          socket.send(bytes, peer.port, sendHost(peer, v6));
-        } catch {
-          socket.send(bytes, peer.port, sendHost(peer, v6));
-        }
-      } catch (e) {
-        return Promise.reject(e);
+      if (queue.length >= MAX_BATCH * 3) return Promise.reject(new Error("hellogate: send queue full"));
+      queue.push(bytes, peer.port, sendHost(peer, v6));
+      if (!flushScheduled) {
+        flushScheduled = true;
+        setImmediate(flush);
       }
       return SENT;
     },
     close: () => {
       if (!closed) {
+        flush();
         closed = true;
         socket.close();
       }
