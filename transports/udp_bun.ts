@@ -1,19 +1,27 @@
 /**
  * UDP on Bun's native `Bun.udpSocket`.
  *
- * Sends are batched: Bun already receives with recvmmsg (about 8 datagrams per call under load)
- * and calls `data` once per datagram, but each `send()` is a sendmmsg of one. Replies queued
- * during one event-loop turn go out together from a `setImmediate` in ONE `sendMany()` (one
- * sendmmsg), which halves the system calls per HelloVerifyRequest (bench/README.md, UDP
- * section). A reply waits at most until the end of the current turn; the queue is bounded
- * ({@link MAX_BATCH} datagrams, beyond that a send is refused), and what the kernel does not
- * take (`sendMany` returns fewer) is dropped and counted as an `io-error`, as UDP drops it.
+ * Replies sent from inside a `data` callback are batched: Bun already receives with recvmmsg
+ * (about 8 datagrams per call under load) and calls `data` once per datagram, but each `send()`
+ * is a sendmmsg of one. Replies the gate sends synchronously while a datagram is delivered (the
+ * HelloVerifyRequests and HelloRetryRequests of the stateless path) are queued and leave
+ * together from a `setImmediate` in ONE `sendMany()` (one sendmmsg, about 100 datagrams under the
+ * bench load), which halves the system calls per reply (bench/README.md, "Where the time goes").
+ * The queue is bounded ({@link MAX_BATCH} datagrams, beyond that a send is refused), close()
+ * flushes it, and what the kernel does not take (`sendMany` returns fewer) is dropped and counted
+ * as an `io-error`, as UDP drops it.
+ *
+ * Every other send (a handshake engine's flights, sent from promise continuations and timers)
+ * goes out at once: batching those too left flights queued until some other event woke Bun's
+ * loop, and each DTLS handshake then waited on the client's resend timer (the regression test
+ * is in tests/interop/dtls12_mbedtls.test.ts).
  *
  * @module
  */
 import { type BindOptions, bindHost, isIpv6Host, peerFrom, sendHost } from "./address.ts";
 import { type DatagramGateOptions, type DatagramSocketBinding, gateSocket, SENT, type UdpListener, type UdpSocketEvents } from "./datagram_gate.ts";
 import { bunGlobal } from "./runtime.ts";
+import type { PeerAddress } from "../core/peer.ts";
 
 /** True when running under Bun (`Bun.udpSocket` exists). */
 export function bunUdpAvailable(): boolean {
@@ -42,6 +50,8 @@ export async function bindUdpBun(host: string, port: number, events: UdpSocketEv
   const bun = bunGlobal();
   if (!bun?.udpSocket) throw new Error("hellogate: Bun.udpSocket is unavailable (not running under Bun)");
   const v6 = isIpv6Host(host);
+  // True while a `data` callback runs: only replies sent synchronously from it are batched.
+  let receiving = false;
   const socket = await bun.udpSocket({
     hostname: host,
     port,
@@ -52,7 +62,12 @@ export async function bindUdpBun(host: string, port: number, events: UdpSocketEv
         // owned already. Anything else (a view into a reused receive buffer) is copied: an engine
         // may hold a fragment.
         const owned = data.byteOffset === 0 && data.buffer.byteLength === data.length ? data : new Uint8Array(data);
-        events.datagram(owned, peerFrom(address, port));
+        receiving = true;
+        try {
+          events.datagram(owned, peerFrom(address, port));
+        } finally {
+          receiving = false;
+        }
       },
       // An ICMP "port unreachable" for an earlier reply surfaces here (ECONNREFUSED); without a
       // handler Bun raises it as an uncaught error and the process dies. A peer that sends a
@@ -85,11 +100,25 @@ export async function bindUdpBun(host: string, port: number, events: UdpSocketEv
     queue.length = 0;
     for (let i = sent; i < count; i++) events.error();
   };
+  const sendNow = (bytes: Uint8Array, peer: PeerAddress): Promise<void> => {
+    try {
+      // As in flush(): a throw is the ICMP error of an earlier datagram; send once more.
+      try {
+        socket.send(bytes, peer.port, sendHost(peer, v6));
+      } catch {
+        socket.send(bytes, peer.port, sendHost(peer, v6));
+      }
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    return SENT;
+  };
   return {
     adapter: "Bun.udpSocket",
     local: peerFrom(socket.address.address, socket.port),
     send: (bytes, peer) => {
       if (closed) return Promise.reject(new Error("hellogate: socket closed"));
+      if (!receiving) return sendNow(bytes, peer);
       if (queue.length >= MAX_BATCH * 3) return Promise.reject(new Error("hellogate: send queue full"));
       queue.push(bytes, peer.port, sendHost(peer, v6));
       if (!flushScheduled) {
