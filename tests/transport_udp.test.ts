@@ -271,31 +271,46 @@ test("udp: the default adapter is node:dgram on every runtime", async () => {
   }
 });
 
-test("udp: Bun's batched sends are bounded per turn (MAX_BATCH), and what was queued before close still leaves", async () => {
+test("udp: Bun batches only replies sent inside a datagram's delivery: bounded per turn (MAX_BATCH), flushed by close(); other sends go out at once", async () => {
   if (runtime !== "bun") {
     await assert.rejects(bindUdpBun("127.0.0.1", 0, { datagram() {}, error() {} }), /Bun/);
     return;
   }
   let errors = 0;
-  const binding = await bindUdpBun("127.0.0.1", 0, { datagram() {}, error: () => errors++ });
   const client = await udpClient();
+  const peer = { family: "ipv4" as const, address: "127.0.0.1", port: client.port };
+  // Settled at once: a refused send must not surface as an unhandled rejection.
+  const inside: Promise<PromiseSettledResult<void>>[] = [];
+  const settle = (p: Promise<void>) =>
+    inside.push(p.then((value) => ({ status: "fulfilled" as const, value }), (reason) => ({ status: "rejected" as const, reason })));
+  const binding = await bindUdpBun("127.0.0.1", 0, {
+    datagram(d) {
+      if (d[0] === 1) for (let i = 0; i < MAX_BATCH + 3; i++) settle(binding.send(bytes(0x70, i & 0xff), peer));
+      if (d[0] === 2) {
+        settle(binding.send(bytes(0x71, 0x71), peer));
+        void binding.close(); // before the turn ends: close() must send the queued reply first
+      }
+    },
+    error: () => errors++,
+  });
   try {
-    const peer = { family: "ipv4" as const, address: "127.0.0.1", port: client.port };
-    const results = await Promise.allSettled(
-      Array.from({ length: MAX_BATCH + 3 }, (_, i) => binding.send(bytes(0x70, i & 0xff), peer)),
-    );
+    // Outside a delivery nothing is queued, so nothing is refused.
+    const outside = await Promise.allSettled(Array.from({ length: MAX_BATCH + 3 }, () => binding.send(bytes(0x6f, 0), peer)));
+    assert.equal(outside.filter((r) => r.status === "fulfilled").length, MAX_BATCH + 3);
+    await new Promise((r) => setTimeout(r, 300)); // let the client drain them
+    await client.send(bytes(1), binding.local.port);
+    let first: Uint8Array;
+    do first = await client.recv(); while (first[0] === 0x6f);
+    assert.deepEqual(first, bytes(0x70, 0));
+    const results = await Promise.all(inside.splice(0));
     assert.equal(results.filter((r) => r.status === "fulfilled").length, MAX_BATCH);
     const refused = results.filter((r): r is PromiseRejectedResult => r.status === "rejected");
     assert.equal(refused.length, 3);
     assert.match(String(refused[0].reason), /queue full/);
-    // The first datagrams of the batch arrive (the client's receive buffer may drop some of 1024).
-    assert.deepEqual(await client.recv(), bytes(0x70, 0));
-    await new Promise((r) => setTimeout(r, 300)); // let the client drain the rest
-    // Queued in this turn, then closed before the flush: close() sends it first.
-    await binding.send(bytes(0x71, 0x71), peer);
-    await binding.close();
+    await new Promise((r) => setTimeout(r, 300));
+    await client.send(bytes(2), binding.local.port);
     let last: Uint8Array;
-    do last = await client.recv(); while (last[0] === 0x70);
+    do last = await client.recv(); while (last[0] !== 0x71);
     assert.deepEqual(last, bytes(0x71, 0x71));
     assert.equal(errors, 0);
   } finally {
