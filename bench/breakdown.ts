@@ -2,7 +2,7 @@
 // TLS 1.3 CH1 -> HRR), under whichever runtime runs this file. Not a timed test.
 // Usage: deno run -A bench/breakdown.ts   |   bun bench/breakdown.ts
 import { CookieKeyring } from "../core/gate/cookie/keyring.ts";
-import { hvrMacInputLength, issueHvrCookie } from "../core/gate/cookie/hvr_cookie.ts";
+import { hvrMacInputLength, writeHvrCookie } from "../core/gate/cookie/hvr_cookie.ts";
 import { readHvrFields } from "../core/gate/cookie/hvr_fields.ts";
 import { slabBytes } from "../core/wire/byte_slab.ts";
 import { issueHrrCookie } from "../core/gate/cookie/hrr_cookie.ts";
@@ -40,7 +40,8 @@ bench("  peer binding (IPv4)", () => encodePeerBinding(PEER, scratch));
 // Cascade compressions: the input plus its 2-byte length prefix, rounded up to 64-byte blocks
 // (the key block is precomputed; core/gate/cookie/mac.ts).
 const hvrBlocks = Math.ceil((hvrMacInputLength(PEER, dch) + 2) / 64);
-bench(`  issueHvrCookie (cascade, ${hvrBlocks} compression${hvrBlocks === 1 ? "" : "s"})`, () => issueHvrCookie(keyring, PEER, dch, NOW));
+const cookieOut = new Uint8Array(32);
+bench(`  writeHvrCookie (cascade, ${hvrBlocks} compression${hvrBlocks === 1 ? "" : "s"})`, () => writeHvrCookie(keyring, PEER, dch, NOW, cookieOut, 0));
 bench("  new Uint8Array(60)", () => new Uint8Array(60));
 bench("  slabBytes(60) (the reply's allocation)", () => slabBytes(60));
 
