@@ -87,27 +87,16 @@ export async function bindUdpBun(host: string, port: number, events: UdpSocketEv
     if (count === 0 || closed) return;
     let sent: number;
     try {
-      sent = socket.sendMany(queue);
+      sent = onceMoreAfterIcmpError(() => socket.sendMany(queue));
     } catch {
-      // Bun throws (ECONNREFUSED) for the ICMP error of an earlier datagram, often to a peer
-      // that just closed its port; the failed call consumed it: send the batch once more.
-      try {
-        sent = socket.sendMany(queue);
-      } catch {
-        sent = 0;
-      }
+      sent = 0;
     }
     queue.length = 0;
     for (let i = sent; i < count; i++) events.error();
   };
   const sendNow = (bytes: Uint8Array, peer: PeerAddress): Promise<void> => {
     try {
-      // As in flush(): a throw is the ICMP error of an earlier datagram; send once more.
-      try {
-        socket.send(bytes, peer.port, sendHost(peer, v6));
-      } catch {
-        socket.send(bytes, peer.port, sendHost(peer, v6));
-      }
+      onceMoreAfterIcmpError(() => socket.send(bytes, peer.port, sendHost(peer, v6)));
     } catch (e) {
       return Promise.reject(e);
     }
@@ -136,4 +125,17 @@ export async function bindUdpBun(host: string, port: number, events: UdpSocketEv
       return Promise.resolve();
     },
   };
+}
+
+/**
+ * Runs a send, and once more if it throws: Bun throws (ECONNREFUSED) for the ICMP error of an
+ * EARLIER datagram, often to a peer that just closed its port, and the failed call consumed it.
+ * A second throw is this send's own failure.
+ */
+function onceMoreAfterIcmpError<T>(send: () => T): T {
+  try {
+    return send();
+  } catch {
+    return send();
+  }
 }
